@@ -15,9 +15,11 @@
 
 #include "cwp/config.h"
 
-/* Integers are kept exact as JSON doubles and stay safe when multiplied by
- * 1000 (seconds → ms) in the planner: 2^53 * 1000 < INT64_MAX. */
-#define CFG_INT_MAX 9007199254740992.0
+/* The largest integer setting (68 years in seconds). It stays exact through
+ * cJSON's 15-digit number printing (so to_json → parse gives it back; a
+ * fuzzer found that 2^53 - 1 does not) and far from overflow when the
+ * planner multiplies it by 1000. */
+#define CFG_INT_MAX 2147483647.0
 
 enum kind { K_BOOL, K_INT, K_PERCENT, K_MODE, K_TRUTH };
 
@@ -81,7 +83,7 @@ static const char *range_text(const struct key *k)
 		return "true or false";
 	case K_INT:
 		return k->max < CFG_INT_MAX ? "an integer from 0 to 300"
-					    : "an integer >= 0, at most 2^53";
+					    : "an integer from 0 to 2147483647";
 	case K_PERCENT:
 		return "a number from 0 to 100";
 	case K_MODE:
@@ -125,6 +127,9 @@ static int read_value(union value *out, const struct key *k, const cJSON *node, 
 		double v = node->valuedouble;
 		if (!isfinite(v) || v < 0 || v > 100)
 			return bad_value(where, name, k, node);
+		/* kept to 6 decimals: cJSON prints 15 significant digits, so
+		 * to_json → parse gives the value back exactly (docs/CONFIG.md) */
+		v = round(v * 1e6) / 1e6;
 		out->d = v == 0 ? 0.0 : v; /* no -0 */
 		return 0;
 	}

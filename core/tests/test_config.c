@@ -163,6 +163,17 @@ static void config_camel_case_aliases(void **state)
 	assert_int_equal(c.source_of_truth, CWP_TRUTH_DESTINATION);
 }
 
+/* Decided: max_percent is kept to 6 decimals, so it survives to_json → parse. */
+static void config_max_percent_kept_to_six_decimals(void **state)
+{
+	(void)state;
+	cwp_config c = CWP_CONFIG_INIT;
+	assert_int_equal(parse(&c, "{\"progress\": {\"max_percent\": 12.3456789}}", NULL), 0);
+	assert_true(c.max_percent == 12.345679);
+	assert_int_equal(parse(&c, "{\"progress\": {\"max_percent\": 99.9999999}}", NULL), 0);
+	assert_true(c.max_percent == 100.0);
+}
+
 /* CFG-01: upstream replaces 0 by the default; here 0 is 0. */
 static void config_zero_is_zero(void **state)
 {
@@ -183,8 +194,10 @@ static void config_zero_is_zero(void **state)
 static void config_negative_integer_is_error_naming_key_value_range(void **state)
 {
 	(void)state;
-	assert_error_names("{\"progress\": {\"min_seconds\": -1}}", "min_seconds", "-1", ">= 0");
-	assert_error_names("{\"progress\": {\"deltaSeconds\": -5}}", "deltaSeconds", "-5", ">= 0");
+	assert_error_names("{\"progress\": {\"min_seconds\": -1}}", "min_seconds", "-1",
+			   "0 to 2147483647");
+	assert_error_names("{\"progress\": {\"deltaSeconds\": -5}}", "deltaSeconds", "-5",
+			   "0 to 2147483647");
 }
 
 static void config_max_percent_out_of_range_is_error(void **state)
@@ -244,6 +257,8 @@ static void config_integral_double_is_integer_fraction_is_error(void **state)
 			   "integer");
 	assert_error_names("{\"progress\": {\"delta_seconds\": 1e300}}", "delta_seconds", "1e+300",
 			   "integer");
+	assert_error_names("{\"progress\": {\"min_seconds\": 2147483648}}", "min_seconds",
+			   "2147483648", "0 to 2147483647");
 }
 
 /* Decided: both spellings may be given only with equal values. */
@@ -324,6 +339,15 @@ static void config_to_json_roundtrips(void **state)
 	(void)state;
 	cwp_config a = sentinel(), b = CWP_CONFIG_INIT;
 	a.max_percent = 12.25;
+	cJSON *j0 = cwp_config_to_json(&a);
+	cwp_config_from_json(&b, j0, NULL);
+	cJSON_Delete(j0);
+	assert_config_equal(&a, &b);
+	/* values that 15 digits do not carry exactly, and the largest integers */
+	a.max_percent = 12.345679;
+	a.min_seconds = 2147483647;
+	a.delta_seconds = 2147483647;
+	a.max_percent_min_duration_seconds = 2147483647;
 	cJSON *j = cwp_config_to_json(&a);
 	assert_non_null(j);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(
@@ -340,6 +364,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(config_reads_features_progress),
     cmocka_unit_test(config_reads_bare_progress),
     cmocka_unit_test(config_camel_case_aliases),
+    cmocka_unit_test(config_max_percent_kept_to_six_decimals),
     cmocka_unit_test(config_zero_is_zero),
     cmocka_unit_test(config_negative_integer_is_error_naming_key_value_range),
     cmocka_unit_test(config_max_percent_out_of_range_is_error),
