@@ -625,7 +625,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		goto done;
 
 	/* APPLY-09: every previous state on disk before the first write. */
-	char jerr[512];
+	char jerr[4200];
 	char jpath[4096];
 	const char *path = o->journal_path;
 	int jrc = 0;

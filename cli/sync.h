@@ -105,4 +105,19 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o);
 /* Count the rows into the summary fields. */
 void cwp__report_summarize(cwp__report *r);
 
+/* The verbs with their output streams, so that tests run them in-process
+ * (cmd_<verb> calls these with stdout and stderr). */
+int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err);
+int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err);
+int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err);
+int cwp__cmd_index(int argc, char **argv, FILE *out, FILE *err);
+
+/* A warnings sink that prints "warning: …" (redacted) on a stream when
+ * `print`, and counts always. */
+typedef struct cwp__warn_sink {
+	cwp__term *term;
+	bool print;
+} cwp__warn_sink;
+void cwp__warn_print(void *ud, const char *msg);
+
 #endif
