@@ -13,7 +13,7 @@
 
 #include "arena.h"
 #include "hash.h"
-#include "cwp/index.h"
+#include "index_internal.h"
 
 #define ENTRY_CHUNK_SHIFT 12
 #define ENTRY_CHUNK       (1u << ENTRY_CHUNK_SHIFT)
@@ -305,7 +305,7 @@ done:
 	return CWP_OK;
 }
 
-int cwp_index_put(cwp_index *idx, const cwp_record *rec)
+int cwp__index_put(cwp_index *idx, const cwp_record *rec, const char **stored_key)
 {
 	char buf[CWP_KEY_MAX];
 	const char *key;
@@ -326,9 +326,32 @@ int cwp_index_put(cwp_index *idx, const cwp_record *rec)
 	}
 	uint64_t h = key_hash(key, strlen(key));
 	long e = find(idx, key, h);
+	if (e < 0) {
+		rc = put_new(idx, rec, key, h);
+		e = (long)idx->count - 1;
+	} else {
+		rc = put_merge(idx, entry_get(idx, (size_t)e), rec);
+	}
+	if (rc == CWP_OK && stored_key)
+		*stored_key = entry_get(idx, (size_t)e)->rec.key;
+	return rc;
+}
+
+int cwp_index_put(cwp_index *idx, const cwp_record *rec)
+{
+	return cwp__index_put(idx, rec, NULL);
+}
+
+int cwp__index_add_item_id(cwp_index *idx, const char *key, const char *item_id)
+{
+	if (!idx || !key)
+		return CWP_EINVAL;
+	long e = find(idx, key, key_hash(key, strlen(key)));
 	if (e < 0)
-		return put_new(idx, rec, key, h);
-	return put_merge(idx, entry_get(idx, (size_t)e), rec);
+		return CWP_ENOTFOUND;
+	if (add_item_id(idx, entry_get(idx, (size_t)e), item_id) != CWP_OK)
+		return cwp_error_set(CWP_ENOMEM, "index: out of memory");
+	return CWP_OK;
 }
 
 const cwp_record *cwp_index_get(const cwp_index *idx, const char *key)
