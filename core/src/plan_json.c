@@ -343,3 +343,35 @@ done:
 	*out = p;
 	return 0;
 }
+
+/* ---- planner input ------------------------------------------------------ */
+
+int cwp_plan_input_index(cwp_index **out, const cJSON *node, const char *what, cwp_warnings *w)
+{
+	cwp_index *idx = NULL;
+	int rc;
+
+	if (!what)
+		what = "index";
+	if (!out)
+		return cwp_error_set(CWP_EINVAL, "%s: no output", what);
+	if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
+		return cwp_error_set(CWP_EPARSE,
+				     "%s: not an index (an object of key → record, or an array of "
+				     "records)",
+				     what);
+	if ((rc = cwp_index_new(&idx)) != 0)
+		return rc;
+	for (const cJSON *m = node->child; m; m = m->next) {
+		/* array form: the record's own "key" member, or its canonical key */
+		const char *key = cJSON_IsObject(node) ? m->string : NULL;
+		rc = cwp_index_put_json(idx, key, m, w);
+		/* a record that cannot be used is dropped with a warning (CLI-02) */
+		if (rc != 0 && rc != CWP_EINVAL && rc != CWP_EPARSE) {
+			cwp_index_free(idx);
+			return rc;
+		}
+	}
+	*out = idx;
+	return 0;
+}

@@ -86,8 +86,7 @@ typedef struct cwp_plan cwp_plan;
  * Decisions come in key order per direction, forward first. The plan
  * borrows the indexes: they must outlive it. enable:false gives an empty plan
  * marked disabled (PLAN-01). */
-int cwp_plan_new(cwp_plan **out, const cwp_index *src, const cwp_index *dst,
-                 const cwp_config *cfg);
+int cwp_plan_new(cwp_plan **out, const cwp_index *src, const cwp_index *dst, const cwp_config *cfg);
 void cwp_plan_free(cwp_plan *plan);
 
 bool cwp_plan_disabled(const cwp_plan *plan);
@@ -101,15 +100,29 @@ typedef struct cwp_plan_summary {
 
 void cwp_plan_summarize(const cwp_plan *plan, cwp_plan_summary *out);
 
-/* Plan JSON (CLI-02): {"mode": "one-way", "disabled": false, "decisions": [
- * {"key", "direction", "action", "reason", "source": {record}|null,
- *  "destination": {record}|null}, …]}. Deterministic bytes (PLAN-05). */
+/* Plan JSON (CLI-02): {"mode": "one-way", "disabled": false, "summary":
+ * {"decisions", "upserts", "clears", "skips", "by_reason": {<reason>: n}},
+ * "decisions": [{"key", "destination_key" (only with a destination),
+ * "direction", "action", "reason", "source": {record}|null,
+ * "destination": {record}|null}, …]}. Deterministic bytes (PLAN-05).
+ * cwp_plan_write_json streams the same members with one decision per line. */
 struct cJSON *cwp_plan_to_json(const cwp_plan *plan);
 int cwp_plan_write_json(const cwp_plan *plan, FILE *f);
 
 /* Parse plan JSON into a plan that owns its records (for ports, the
- * conformance runner and the round-trip fuzzer). */
+ * conformance runner and the round-trip fuzzer). "summary" is not read
+ * (cwp_plan_summarize recomputes it). */
 int cwp_plan_parse(cwp_plan **out, const char *buf, size_t len, cwp_warnings *w);
+
+/* An index from the JSON of a planner input (conformance vectors, the
+ * planner protocol): an index JSON object (key → record, CLI-02), or an
+ * array of record objects (the JSON-lines form in one array) each with an
+ * optional "key" member; a record without one gets its canonical key
+ * (KEY-04/05), and records sharing a key are merged by KEY-07. Records go
+ * through cwp_index_put_json (a bad field warns, UNIT-03). Anything else →
+ * CWP_EPARSE naming `what` ("source"). */
+int cwp_plan_input_index(cwp_index **out, const struct cJSON *node, const char *what,
+			 cwp_warnings *w);
 
 /* ---- Write policy (SPEC §5) -------------------------------------------- */
 
@@ -130,7 +143,7 @@ typedef struct cwp_target_state {
  * unwatch_first is set when the target is played and replay is enabled.
  * dst of the result is NULL; the caller knows the item. */
 cwp_decision cwp_policy_decide(const cwp_record *src, const cwp_target_state *target,
-                               const cwp_config *cfg);
+			       const cwp_config *cfg);
 
 /* APPLY-05: the UserData body of an upsert or clear decided by
  * cwp_policy_decide: {"PlaybackPositionTicks": write_ms*10000,
