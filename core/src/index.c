@@ -40,6 +40,11 @@ struct cwp_index {
 	bool in_order;        /* entries were created in strictly increasing key order */
 	uint32_t *order;      /* key order when !in_order and order_valid */
 	bool order_valid;
+	/* The strings of the last stored record: episodes of one show arrive
+	 * together and repeat its title and show ids, so equal strings are
+	 * shared instead of copied (arena strings never change). */
+	const char *last_title;
+	const char *last_show_ids[CWP_ID_COUNT];
 };
 
 static struct entry *entry_get(const cwp_index *idx, size_t i)
@@ -171,6 +176,30 @@ static int copy_str(cwp_index *idx, const char **dst, const char *src)
 /* A copy of r whose strings live in the arena. The key is stored as `key`
  * (already an arena string, or copied when key_is_arena is false). An empty
  * id value is stored as NULL (no id). */
+/* src as an arena string, sharing *last when it is equal. */
+static int copy_shared(cwp_index *idx, const char **dst, const char *src, const char **last)
+{
+	if (src && *last && strcmp(src, *last) == 0) {
+		*dst = *last;
+		return CWP_OK;
+	}
+	int rc = copy_str(idx, dst, src);
+	if (rc == CWP_OK && *dst)
+		*last = *dst;
+	return rc;
+}
+
+/* The id value as the tail of the key when the key is exactly
+ * "<name>:<value>" (a movie's key names its best id), else NULL. */
+static const char *id_in_key(const char *key, cwp_id_kind k, const char *value)
+{
+	const char *name = cwp_id_name(k);
+	size_t n = strlen(name);
+	if (strncmp(key, name, n) == 0 && key[n] == ':' && strcmp(key + n + 1, value) == 0)
+		return key + n + 1;
+	return NULL;
+}
+
 static int copy_record(cwp_index *idx, cwp_record *out, const cwp_record *r, const char *key,
 		       bool key_is_arena)
 {
@@ -181,13 +210,17 @@ static int copy_record(cwp_index *idx, cwp_record *out, const cwp_record *r, con
 		c.key = key;
 	else if ((rc = copy_str(idx, &c.key, key)) != CWP_OK)
 		return rc;
-	if ((rc = copy_str(idx, &c.title, r->title)) != CWP_OK ||
+	if ((rc = copy_shared(idx, &c.title, r->title, &idx->last_title)) != CWP_OK ||
 	    (rc = copy_str(idx, &c.item_id, r->item_id)) != CWP_OK)
 		return rc;
 	for (int k = 0; k < CWP_ID_COUNT; k++) {
 		const char *v = r->ids[k], *s = r->show_ids[k];
-		if ((rc = copy_str(idx, &c.ids[k], v && v[0] ? v : NULL)) != CWP_OK ||
-		    (rc = copy_str(idx, &c.show_ids[k], s && s[0] ? s : NULL)) != CWP_OK)
+		c.ids[k] = NULL;
+		if (v && v[0] && !(c.ids[k] = id_in_key(c.key, (cwp_id_kind)k, v)) &&
+		    (rc = copy_str(idx, &c.ids[k], v)) != CWP_OK)
+			return rc;
+		if ((rc = copy_shared(idx, &c.show_ids[k], s && s[0] ? s : NULL,
+				      &idx->last_show_ids[k])) != CWP_OK)
 			return rc;
 	}
 	*out = c;
@@ -340,6 +373,12 @@ int cwp__index_put(cwp_index *idx, const cwp_record *rec, const char **stored_ke
 int cwp_index_put(cwp_index *idx, const cwp_record *rec)
 {
 	return cwp__index_put(idx, rec, NULL);
+}
+
+void cwp__index_prefetch(const cwp_index *idx, const char *key)
+{
+	if (idx && key)
+		__builtin_prefetch(&idx->slots[key_hash(key, strlen(key)) & idx->mask]);
 }
 
 int cwp__index_add_item_id(cwp_index *idx, const char *key, const char *item_id)
@@ -508,8 +547,44 @@ static bool record_has_token(const cwp_record *r, const char *tok, size_t len)
 	return cwp_record_tokens(r, token_equals, &want) == 1;
 }
 
+/* A one-hash bit filter in front of the wanted table: most destination
+ * tokens are not wanted, and a bit array that fits in cache says so without
+ * a cache miss per token. */
+struct token_filter {
+	uint64_t *bits;
+	size_t mask; /* number of bits - 1 */
+};
+
+static int filter_init(struct token_filter *f, size_t n)
+{
+	size_t nbits = 1024;
+	while (nbits < n * 16)
+		nbits *= 2;
+	f->bits = calloc(nbits / 64, sizeof(uint64_t));
+	f->mask = nbits - 1;
+	return f->bits ? CWP_OK : CWP_ENOMEM;
+}
+
+static size_t filter_bit(const struct token_filter *f, uint64_t h)
+{
+	return (size_t)(h >> 20) & f->mask; /* bits the table index does not use first */
+}
+
+static void filter_add(struct token_filter *f, uint64_t h)
+{
+	size_t b = filter_bit(f, h);
+	f->bits[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+static bool filter_maybe(const struct token_filter *f, uint64_t h)
+{
+	size_t b = filter_bit(f, h);
+	return (f->bits[b / 64] >> (b % 64)) & 1;
+}
+
 struct build_ctx {
 	const cwp_index *dst;
+	const struct token_filter *filter;
 	struct token_table *wanted; /* token hashes some pending source record has */
 	struct token_table *claims; /* token → destination entry */
 	uint32_t entry;
@@ -543,7 +618,7 @@ static int claim_token(void *ud, const char *tok, size_t len)
 	struct token_table *t = c->claims;
 	size_t s = h & t->mask;
 
-	if (!wanted_has(c->wanted, h))
+	if (!filter_maybe(c->filter, h) || !wanted_has(c->wanted, h))
 		return 0;
 	for (; t->slots[s].h; s = (s + 1) & t->mask) {
 		struct token_slot *slot = &t->slots[s];
@@ -568,13 +643,16 @@ static int claim_token(void *ud, const char *tok, size_t len)
 
 struct want_ctx {
 	struct token_table *wanted;
+	struct token_filter *filter;
 	cwp_media_type type;
 };
 
 static int want_token(void *ud, const char *tok, size_t len)
 {
 	struct want_ctx *c = ud;
-	wanted_add(c->wanted, token_hash(c->type, tok, len));
+	uint64_t h = token_hash(c->type, tok, len);
+	wanted_add(c->wanted, h);
+	filter_add(c->filter, h);
 	return 0;
 }
 
@@ -617,6 +695,7 @@ static int match_tokens(cwp_match *m, const cwp_index *src, const cwp_index *dst
 			const size_t *pending, size_t npending)
 {
 	struct token_table wanted = {NULL, 0}, claims = {NULL, 0};
+	struct token_filter filter = {NULL, 0};
 	size_t ntok = 0;
 	int rc = CWP_OK;
 
@@ -625,18 +704,19 @@ static int match_tokens(cwp_match *m, const cwp_index *src, const cwp_index *dst
 				  &ntok);
 	if (ntok == 0)
 		goto done;
-	if (table_init(&wanted, ntok) != CWP_OK || table_init(&claims, ntok) != CWP_OK) {
+	if (table_init(&wanted, ntok) != CWP_OK || table_init(&claims, ntok) != CWP_OK ||
+	    filter_init(&filter, ntok) != CWP_OK) {
 		rc = CWP_ENOMEM;
 		goto done;
 	}
 	for (size_t i = 0; i < npending; i++) {
 		const cwp_record *r = &entry_get(src, entry_at(src, pending[i]))->rec;
-		struct want_ctx wc = {&wanted, r->type};
+		struct want_ctx wc = {&wanted, &filter, r->type};
 		cwp_record_tokens(r, want_token, &wc);
 	}
 	/* Only tokens some pending source record has can matter, so the table
 	 * holds those, not every token of the destination. */
-	struct build_ctx bc = {dst, &wanted, &claims, 0, NULL, 0};
+	struct build_ctx bc = {dst, &filter, &wanted, &claims, 0, NULL, 0};
 	for (size_t e = 0; e < dst->count; e++) {
 		bc.entry = (uint32_t)e;
 		bc.rec = &entry_get(dst, e)->rec;
@@ -655,6 +735,7 @@ static int match_tokens(cwp_match *m, const cwp_index *src, const cwp_index *dst
 done:
 	free(wanted.slots);
 	free(claims.slots);
+	free(filter.bits);
 	return rc;
 }
 

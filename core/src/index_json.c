@@ -65,6 +65,57 @@ static const char *loc_str(src_loc *loc, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* ---- Record fields ---------------------------------------------------- */
+
+enum field {
+	F_KEY,
+	F_TYPE,
+	F_TITLE,
+	F_YEAR,
+	F_IDS,
+	F_SHOW_IDS,
+	F_SEASON,
+	F_EPISODE,
+	F_PROGRESS_MS,
+	F_DURATION_MS,
+	F_PROGRESS_PERCENT,
+	F_PROGRESS_AT,
+	F_PLAYED,
+	F_ITEM_ID,
+	F_ITEM_IDS, /* extension: every version of a multi-version item */
+	F__COUNT
+};
+
+static const char *const field_names[F__COUNT] = {
+    "key",
+    "type",
+    "title",
+    "year",
+    "ids",
+    "show_ids",
+    "season",
+    "episode",
+    "progress_ms",
+    "duration_ms",
+    "progress_percent",
+    "progress_at",
+    "played",
+    "item_id",
+    "item_ids",
+};
+
+/* The field of a member name, or -1 (unknown members are ignored). */
+static int field_of(const char *name)
+{
+	if (!name)
+		return -1;
+	for (int f = 0; f < F__COUNT; f++) {
+		if (name[0] == field_names[f][0] && strcmp(name, field_names[f]) == 0)
+			return f;
+	}
+	return -1;
+}
+
 /* ---- One record ------------------------------------------------------- */
 
 typedef struct rec_ctx {
@@ -112,9 +163,8 @@ static size_t fmt_u64(char *buf, uint64_t v)
 
 /* A non-negative integer field (a JSON integer or a decimal string, UNIT-02)
  * no larger than max. false: absent (a warning was counted if invalid). */
-static bool int_field(rec_ctx *c, const cJSON *obj, const char *field, int64_t max, int64_t *out)
+static bool int_field(rec_ctx *c, const cJSON *v, const char *field, int64_t max, int64_t *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
 	int64_t x;
 	int rc = cwp_ticks_from_json(&x, v);
 	if (rc == CWP_EABSENT)
@@ -127,10 +177,10 @@ static bool int_field(rec_ctx *c, const cJSON *obj, const char *field, int64_t m
 	return true;
 }
 
-static bool int32_field(rec_ctx *c, const cJSON *obj, const char *field, int32_t *out)
+static bool int32_field(rec_ctx *c, const cJSON *v, const char *field, int32_t *out)
 {
 	int64_t x;
-	if (!int_field(c, obj, field, INT32_MAX, &x))
+	if (!int_field(c, v, field, INT32_MAX, &x))
 		return false;
 	*out = (int32_t)x;
 	return true;
@@ -158,10 +208,9 @@ static bool id_value(rec_ctx *c, const char *field, const char *name, cwp_id_kin
 
 /* ids / show_ids: an object of provider name → value (names case-insensitive,
  * names this project does not key on are ignored). */
-static void ids_field(rec_ctx *c, const cJSON *obj, const char *field,
+static void ids_field(rec_ctx *c, const cJSON *o, const char *field,
 		      char vals[CWP_ID_COUNT][CWP_ID_MAX], const char *ids[CWP_ID_COUNT])
 {
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(obj, field);
 
 	if (!o || cJSON_IsNull(o))
 		return;
@@ -194,9 +243,8 @@ static bool eq_nocase(const char *a, const char *b)
 	return *a == *b;
 }
 
-static const char *str_field(rec_ctx *c, const cJSON *obj, const char *field)
+static const char *str_field(rec_ctx *c, const cJSON *v, const char *field)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
 	if (!v || cJSON_IsNull(v))
 		return NULL;
 	if (cJSON_IsString(v) && v->valuestring)
@@ -237,9 +285,16 @@ static int put_record(cwp_index *idx, const char *key, const cJSON *obj, cwp_war
 			 loc_str(loc, where, sizeof(where)), c.label);
 		return cwp_error_set(CWP_EINVAL, "index: record \"%s\" is not an object", c.label);
 	}
+	/* One pass over the members (the first of a repeated name counts). */
+	const cJSON *fv[F__COUNT] = {NULL};
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		int f = field_of(m->string);
+		if (f >= 0 && !fv[f])
+			fv[f] = m;
+	}
 	if (!key) {
 		/* JSON lines: the record names its key; without one it is computed */
-		v = cJSON_GetObjectItemCaseSensitive(obj, "key");
+		v = fv[F_KEY];
 		if (cJSON_IsString(v) && v->valuestring && v->valuestring[0])
 			key = v->valuestring;
 		else if (v && !cJSON_IsNull(v))
@@ -252,8 +307,9 @@ static int put_record(cwp_index *idx, const char *key, const cJSON *obj, cwp_war
 		key = NULL;
 	}
 	r.key = key;
+	cwp__index_prefetch(idx, key);
 
-	v = cJSON_GetObjectItemCaseSensitive(obj, "type");
+	v = fv[F_TYPE];
 	if (cJSON_IsString(v) && v->valuestring && eq_nocase(v->valuestring, "movie"))
 		r.type = CWP_TYPE_MOVIE;
 	else if (cJSON_IsString(v) && v->valuestring && eq_nocase(v->valuestring, "episode"))
@@ -267,18 +323,19 @@ static int put_record(cwp_index *idx, const char *key, const cJSON *obj, cwp_war
 				     c.label);
 	}
 
-	r.title = str_field(&c, obj, "title");
-	r.has_year = int32_field(&c, obj, "year", &r.year);
-	r.has_season = int32_field(&c, obj, "season", &r.season);
-	r.has_episode = int32_field(&c, obj, "episode", &r.episode);
-	ids_field(&c, obj, "ids", ids_v, r.ids);
-	ids_field(&c, obj, "show_ids", show_v, r.show_ids);
-	r.has_progress_ms = int_field(&c, obj, "progress_ms", INT64_MAX, &r.progress_ms);
+	r.title = str_field(&c, fv[F_TITLE], "title");
+	r.has_year = int32_field(&c, fv[F_YEAR], "year", &r.year);
+	r.has_season = int32_field(&c, fv[F_SEASON], "season", &r.season);
+	r.has_episode = int32_field(&c, fv[F_EPISODE], "episode", &r.episode);
+	ids_field(&c, fv[F_IDS], "ids", ids_v, r.ids);
+	ids_field(&c, fv[F_SHOW_IDS], "show_ids", show_v, r.show_ids);
+	r.has_progress_ms =
+	    int_field(&c, fv[F_PROGRESS_MS], "progress_ms", INT64_MAX, &r.progress_ms);
 	/* a duration of 0 is "unknown", like RunTimeTicks 0 (UNIT-04) */
-	r.has_duration_ms = int_field(&c, obj, "duration_ms", INT64_MAX, &x) && x > 0;
+	r.has_duration_ms = int_field(&c, fv[F_DURATION_MS], "duration_ms", INT64_MAX, &x) && x > 0;
 	r.duration_ms = r.has_duration_ms ? x : 0;
 
-	v = cJSON_GetObjectItemCaseSensitive(obj, "progress_percent");
+	v = fv[F_PROGRESS_PERCENT];
 	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble >= 0.0 &&
 	    v->valuedouble <= 100.0) {
 		r.progress_percent = v->valuedouble + 0.0; /* + 0.0: no negative zero */
@@ -287,7 +344,7 @@ static int put_record(cwp_index *idx, const char *key, const cJSON *obj, cwp_war
 		field_warn(&c, "progress_percent", v, "a number from 0 to 100");
 	}
 
-	v = cJSON_GetObjectItemCaseSensitive(obj, "progress_at");
+	v = fv[F_PROGRESS_AT];
 	rc = cwp_time_from_json(&r.progress_at, v);
 	if (rc == CWP_OK)
 		r.has_progress_at = true;
@@ -295,7 +352,7 @@ static int put_record(cwp_index *idx, const char *key, const cJSON *obj, cwp_war
 		field_warn(&c, "progress_at", v,
 			   "YYYY-MM-DDTHH:MM:SS[.fffffff][Z|+HH:MM], or epoch seconds or ms");
 
-	v = cJSON_GetObjectItemCaseSensitive(obj, "played");
+	v = fv[F_PLAYED];
 	if (cJSON_IsBool(v)) {
 		r.played = cJSON_IsTrue(v);
 		r.has_played = true;
@@ -303,8 +360,7 @@ static int put_record(cwp_index *idx, const char *key, const cJSON *obj, cwp_war
 		field_warn(&c, "played", v, "true or false");
 	}
 
-	r.item_id = item_id_value(&c, "item_id", cJSON_GetObjectItemCaseSensitive(obj, "item_id"),
-				  item_buf);
+	r.item_id = item_id_value(&c, "item_id", fv[F_ITEM_ID], item_buf);
 
 	const char *stored = NULL;
 	rc = cwp__index_put(idx, &r, &stored);
@@ -319,7 +375,7 @@ static int put_record(cwp_index *idx, const char *key, const cJSON *obj, cwp_war
 		return rc;
 
 	/* Extension: the other versions of a multi-version item (APPLY-06). */
-	v = cJSON_GetObjectItemCaseSensitive(obj, "item_ids");
+	v = fv[F_ITEM_IDS];
 	if (v && !cJSON_IsNull(v)) {
 		if (!cJSON_IsArray(v)) {
 			field_warn(&c, "item_ids", v, "an array of item ids");
@@ -538,30 +594,11 @@ static int value_error(reader *r, size_t off, const char *what)
 			     line, what, off);
 }
 
-/* The record names of the JSON-lines form: a first member with one of these
- * names is a record, not an index key (canonical keys contain ':' or '|'). */
+/* The JSON-lines form: a first member named like a record field is a record,
+ * not an index key (canonical keys contain ':' or '|'). */
 static bool is_record_field(const char *name)
 {
-	static const char *const fields[] = {"key",
-					     "type",
-					     "title",
-					     "year",
-					     "ids",
-					     "show_ids",
-					     "season",
-					     "episode",
-					     "progress_ms",
-					     "duration_ms",
-					     "progress_percent",
-					     "progress_at",
-					     "played",
-					     "item_id",
-					     "item_ids"};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strcmp(name, fields[i]) == 0)
-			return true;
-	}
-	return false;
+	return field_of(name) >= 0;
 }
 
 /* One record value at [i, end) under key (NULL for JSON lines). */

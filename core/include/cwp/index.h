@@ -72,8 +72,11 @@ int cwp_index_parse(cwp_index **out, const char *buf, size_t len, cwp_warnings *
 int cwp_index_load(cwp_index **out, const char *path, cwp_warnings *w);
 
 /* A record from one JSON record object (the value of an index member).
- * key may be NULL. Strings are put into idx. Used by the loaders and the
- * plan JSON parser. */
+ * key may be NULL (JSON lines: the object's "key" member, else the computed
+ * canonical key). Strings are put into idx. Used by the loaders and the
+ * plan JSON parser. Returns CWP_OK when the record was put (bad fields made
+ * absent, each with a warning), CWP_EINVAL when it was dropped with a warning
+ * (not an object, no usable type, no computable key), CWP_ENOMEM. */
 int cwp_index_put_json(cwp_index *idx, const char *key, const struct cJSON *obj,
                        cwp_warnings *w);
 
@@ -81,7 +84,9 @@ int cwp_index_put_json(cwp_index *idx, const char *key, const struct cJSON *obj,
 struct cJSON *cwp_record_to_json(const cwp_record *r);
 
 #define CWP_INDEX_JSONL 0x1u /* write JSON lines instead of one object */
-/* Write the index in key order. */
+/* Write the index in key order, every field of every record (null when
+ * absent), deterministic bytes (docs/FORMATS.md). A key with several item ids
+ * also gets "item_ids" (all of them, sorted), so a reload keeps them. */
 int cwp_index_write(const cwp_index *idx, FILE *f, unsigned flags);
 
 #ifdef __cplusplus

@@ -23,8 +23,11 @@ struct cJSON;
 int cwp_ticks_parse(int64_t *out, const char *s, size_t len);
 
 /* UNIT-02: a tick value from a JSON node: an integral, non-negative JSON number
- * not above 2^53, or a string accepted by cwp_ticks_parse. NULL node or JSON
- * null → CWP_EABSENT; anything else invalid → CWP_EINVAL. */
+ * not above 2^53 - 1, or a string accepted by cwp_ticks_parse. NULL node or
+ * JSON null → CWP_EABSENT; anything else invalid → CWP_EINVAL. (2^53 itself is
+ * refused too: once parsed into a double it cannot be told from 2^53 + 1. An
+ * integral number written with an exponent, 1e3, is read as its value: cJSON
+ * keeps no lexeme; the string "1e3" is invalid.) */
 int cwp_ticks_from_json(int64_t *out, const struct cJSON *node);
 
 /* UNIT-01: floor(ticks / 10000) for ticks >= 0. */
