@@ -20,7 +20,8 @@ typedef struct mock_emby mock_emby;
 typedef struct mock_emby_options {
 	const char *fixtures_dir; /* required: a server directory (server.json, items.json, …) */
 	const char *listen;       /* "127.0.0.1:0" when NULL (port 0 = ephemeral) */
-	const char *admin_token;  /* token of the /__mock/ control API; NULL = random */
+	const char *admin_token;  /* token of the /__mock/ control API; NULL = server.json's
+	                             AdminToken, else random */
 	const char *faults_file;  /* optional JSON array of faults (mock_emby_add_faults) */
 	const char *tls_cert;     /* optional PEM file (certificate + key): serve HTTPS */
 	int threads;              /* worker threads; 0 = 4 */
@@ -48,13 +49,20 @@ void mock_emby_free(void *p);
 
 /* The request journal as a JSON array, in arrival order: {"method", "path",
  * "query", "body", "status"} per request, tokens redacted ("<redacted>").
- * Control API requests (/__mock/…) are not journaled. */
+ * Control API requests (/__mock/…) are not journaled. Each entry also has
+ * "auth" (the form the token came in: "X-Emby-Token", "X-MediaBrowser-Token",
+ * "X-Emby-Authorization", "Authorization", "api_key", or null), "fault" (the
+ * kind of fault that hit the request, or null) and "headers" (the request
+ * headers, token values redacted). "path" is as received (with any /emby
+ * prefix); "query" is the raw query string ("" when none); "body" is the
+ * body text or null. An entry is recorded before its answer is sent. */
 char *mock_emby_journal_json(mock_emby *m);
 
-/* How many journaled requests have this method (NULL = any) and a path
- * (without the /emby prefix and without the query) matching pattern, where
- * `*` matches one path segment: "/Users/*\/Items" (written without the
- * backslash), "/Users/*\/Items/*\/UserData". */
+// How many journaled requests have this method (NULL = any) and a path
+// (without the /emby prefix and without the query) matching pattern, where
+// `*` matches one path segment: "/Users/*/Items", "/Users/*/Items/*/UserData".
+// Segments compare case-insensitively. (Line comments here and below, so the
+// patterns can be written as they are: "/*" would open a block comment.)
 size_t mock_emby_count(mock_emby *m, const char *method, const char *pattern);
 
 /* Forget the journal. */
@@ -72,21 +80,21 @@ int mock_emby_set_userdata(mock_emby *m, const char *user_id, const char *item_i
 /* Mark an item as playing now for a user (/Sessions), or stop it (NULL item). */
 int mock_emby_set_playing(mock_emby *m, const char *user_id, const char *item_id);
 
-/* Faults (docs/FIXTURES.md, "Faults"). A JSON object or array of objects:
- *   {"method": "GET",                  any when absent
- *    "route": "/Users/*\/Items",        same pattern syntax as mock_emby_count
- *    "nth": 2 | "every": 3 | "from": 4, which matching requests (1-based;
- *                                      none of them = every matching request)
- *    "times": 1,                       stop after firing this often (0 = no limit)
- *    "kind": "status" | "delay" | "truncate" | "invalid_json" | "drop" |
- *            "repeat_page" | "wrong_total" | "oversize",
- *    "status": 503, "retry_after": 1,  for "status" (plain-text body)
- *    "delay_ms": 2000,                 for "delay" (then answers normally)
- *    "total": 7,                       for "wrong_total" (TotalRecordCount to send)
- *    "bytes": 1048576}                 for "oversize" (extra bytes of padding)
- * "truncate" sends a Content-Length larger than the body and closes; "drop"
- * closes the connection after the headers; "repeat_page" answers with the
- * previous page of that route again. Returns 0, or non-zero for bad JSON. */
+// Faults (docs/FIXTURES.md, "Faults"). A JSON object or array of objects:
+//   {"method": "GET",                  any when absent
+//    "route": "/Users/*/Items",        same pattern syntax as mock_emby_count
+//    "nth": 2 | "every": 3 | "from": 4, which matching requests (1-based;
+//                                      none of them = every matching request)
+//    "times": 1,                       stop after firing this often (0 = no limit)
+//    "kind": "status" | "delay" | "truncate" | "invalid_json" | "drop" |
+//            "repeat_page" | "wrong_total" | "oversize",
+//    "status": 503, "retry_after": 1,  for "status" (plain-text body)
+//    "delay_ms": 2000,                 for "delay" (then answers normally)
+//    "total": 7,                       for "wrong_total" (TotalRecordCount to send)
+//    "bytes": 1048576}                 for "oversize" (extra bytes of padding)
+// "truncate" sends a Content-Length larger than the body and closes; "drop"
+// closes the connection after the headers; "repeat_page" answers with the
+// previous page of that route again. Returns 0, or non-zero for bad JSON.
 int mock_emby_add_faults(mock_emby *m, const char *faults_json);
 void mock_emby_clear_faults(mock_emby *m);
 
@@ -95,6 +103,28 @@ void mock_emby_reset(mock_emby *m);
 
 /* Write every user's current user data to path ({userId: {itemId: UserData}}). */
 int mock_emby_save_state(mock_emby *m, const char *path);
+
+/* A large generated fixture directory for benchmarks (mock_emby/tools/
+ * gen-fixtures): one user, a movies and a shows library, `items` items in
+ * all (movies, series, seasons, episodes), `resumable` of them with a
+ * position and not played, `played` of them played; the same seed gives the
+ * same files. The user's token is written to server.json: pass a test token
+ * (default "bench-token-not-secret"). dir is created when missing. */
+typedef struct mock_emby_gen_options {
+	size_t items;       /* default (0) 100000 */
+	size_t resumable;   /* default (0) 1000 */
+	size_t played;      /* 0 = none */
+	unsigned long seed; /* 0 = 1 */
+	const char *token;  /* NULL = "bench-token-not-secret" */
+} mock_emby_gen_options;
+
+#define MOCK_EMBY_GEN_OPTIONS_INIT {0, 0, 0, 0, NULL}
+
+int mock_emby_generate_fixtures(const char *dir, const mock_emby_gen_options *opts, char *err,
+                                size_t errsz);
+
+/* The user id that mock_emby_generate_fixtures writes for a seed (33 bytes). */
+void mock_emby_generated_user_id(unsigned long seed, char out[33]);
 
 #ifdef __cplusplus
 }
