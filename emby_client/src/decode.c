@@ -185,7 +185,8 @@ int emby_decode_state(cwp_target_state *out, const cJSON *item, cwp_warnings *w)
 		return rc;
 	int64_t ticks;
 	rc = cwp_ticks_from_json(&ticks, cJSON_GetObjectItemCaseSensitive(item, "RunTimeTicks"));
-	if (rc == CWP_OK && ticks > 0) {
+	if (rc == CWP_OK && cwp_ticks_to_ms(ticks) > 0) {
+		/* UNIT-04: under 1 ms is no duration, never a duration of 0. */
 		st.duration_ms = cwp_ticks_to_ms(ticks);
 		st.has_duration = true;
 	} else if (rc == CWP_EINVAL) {

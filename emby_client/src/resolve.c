@@ -28,8 +28,10 @@ typedef struct cand {
 	bool has_state;
 } cand;
 
+/* Candidates are allocated one by one: their ids point into their own buf,
+ * so they must never move. */
 typedef struct cand_list {
-	cand *v;
+	cand **v;
 	size_t n, cap;
 } cand_list;
 
@@ -55,8 +57,10 @@ struct emby_resolution {
 
 static void cand_list_free(cand_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].id);
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i]->id);
+		free(l->v[i]);
+	}
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
@@ -90,18 +94,19 @@ static int add_cands(emby_client *c, cand_list *l, const emby_page *page)
 			continue;
 		if (l->n == l->cap) {
 			size_t cap = l->cap ? l->cap * 2 : 64;
-			cand *v = realloc(l->v, cap * sizeof(*v));
+			cand **v = realloc(l->v, cap * sizeof(*v));
 			if (!v)
 				return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 			l->v = v;
 			l->cap = cap;
 		}
-		cand *k = &l->v[l->n];
-		memset(k, 0, sizeof(*k));
+		cand *k = calloc(1, sizeof(*k));
+		if (!k)
+			return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
+		l->v[l->n++] = k;
 		k->kind = kind;
 		if (!(k->id = dup_str(id->valuestring)))
 			return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-		l->n++;
 		emby_decode_provider_ids(k->ids, k->buf, row);
 		if (kind == CAND_EPISODE) {
 			const cJSON *s = cJSON_GetObjectItemCaseSensitive(row, "ParentIndexNumber");
@@ -337,7 +342,7 @@ static int settle(emby_client *c, res_entry *e, const cand *const *m, size_t n)
 static int remember_states(emby_client *c, emby_resolution *r, const cand_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		const cand *k = &l->v[i];
+		const cand *k = l->v[i];
 		if (k->kind == CAND_SERIES)
 			continue;
 		if (r->n_seen == r->cap_seen) {
@@ -401,8 +406,8 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 		cand_kind want = rec->type == CWP_TYPE_MOVIE ? CAND_MOVIE : CAND_EPISODE;
 		size_t nm = 0;
 		for (size_t j = 0; j < cl.n; j++)
-			if (cl.v[j].kind == want && verified(rec->ids, &cl.v[j]))
-				m[nm++] = &cl.v[j];
+			if (cl.v[j]->kind == want && verified(rec->ids, cl.v[j]))
+				m[nm++] = cl.v[j];
 		/* RES-03: several episodes share an own id → season/episode decide. */
 		if (want == CAND_EPISODE && nm > 1 && rec->has_season && rec->has_episode) {
 			size_t keep = 0;
@@ -473,9 +478,27 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 		if (rec->type != CWP_TYPE_EPISODE || r->e[i].st != EMBY_NOT_FOUND ||
 		    !rec->has_season || !rec->has_episode || !have_ids(rec->show_ids))
 			continue;
+		/* Series that disagree with each other: which show is meant is
+		 * unknown (ambiguous), and none of them is listed for it. */
+		size_t ns = 0;
 		for (size_t j = 0; j < series.n; j++)
-			if (series.v[j].kind == CAND_SERIES &&
-			    verified(rec->show_ids, &series.v[j]))
+			if (series.v[j]->kind == CAND_SERIES &&
+			    verified(rec->show_ids, series.v[j]))
+				m[ns++] = series.v[j];
+		bool ambiguous = false;
+		for (size_t a = 0; a < ns && !ambiguous; a++)
+			for (size_t b = a + 1; b < ns && !ambiguous; b++) {
+				int shared, conflicts;
+				relate(m[a]->ids, m[b]->ids, &shared, &conflicts);
+				ambiguous = conflicts > 0;
+			}
+		if (ambiguous) {
+			r->e[i].st = EMBY_AMBIGUOUS;
+			continue;
+		}
+		for (size_t j = 0; j < series.n; j++)
+			if (series.v[j]->kind == CAND_SERIES &&
+			    verified(rec->show_ids, series.v[j]))
 				listed[j] = true;
 	}
 	/* One listing per distinct series id (a series returned twice is listed
@@ -485,13 +508,13 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 			continue;
 		bool dup = false;
 		for (size_t k = 0; k < j && !dup; k++)
-			dup = listed[k] && strcmp(series.v[k].id, series.v[j].id) == 0;
+			dup = listed[k] && strcmp(series.v[k]->id, series.v[j]->id) == 0;
 		if (dup)
 			continue;
 		path.len = 0;
 		q.len = 0;
 		if (emby__buf_str(&path, "/Shows/") != CWP_OK ||
-		    emby__buf_escape(&path, series.v[j].id) != CWP_OK ||
+		    emby__buf_escape(&path, series.v[j]->id) != CWP_OK ||
 		    emby__buf_str(&path, "/Episodes") != CWP_OK ||
 		    emby__buf_str(&q, "UserId=") != CWP_OK ||
 		    emby__buf_escape(&q, c->user_id) != CWP_OK ||
@@ -536,28 +559,10 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 		if (rec->type != CWP_TYPE_EPISODE || r->e[i].st != EMBY_NOT_FOUND ||
 		    !rec->has_season || !rec->has_episode || !have_ids(rec->show_ids))
 			continue;
-		/* The record's series must agree with each other, or it is
-		 * ambiguous which show is meant. */
-		size_t ns = 0;
-		for (size_t j = 0; j < series.n; j++)
-			if (series.v[j].kind == CAND_SERIES &&
-			    verified(rec->show_ids, &series.v[j]))
-				m[ns++] = &series.v[j];
-		bool ambiguous = false;
-		for (size_t a = 0; a < ns && !ambiguous; a++)
-			for (size_t b = a + 1; b < ns && !ambiguous; b++) {
-				int shared, conflicts;
-				relate(m[a]->ids, m[b]->ids, &shared, &conflicts);
-				ambiguous = conflicts > 0;
-			}
-		if (ambiguous) {
-			r->e[i].st = EMBY_AMBIGUOUS;
-			continue;
-		}
 		size_t nm = 0;
 		for (size_t e = 0; e < eps.n; e++) {
-			const cand *k = &eps.v[e];
-			const cand *sv = &series.v[ep_series[e]];
+			const cand *k = eps.v[e];
+			const cand *sv = series.v[ep_series[e]];
 			if (k->kind != CAND_EPISODE || !k->has_season || !k->has_episode ||
 			    k->season != rec->season || k->episode != rec->episode ||
 			    !verified(rec->show_ids, sv))

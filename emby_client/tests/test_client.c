@@ -159,6 +159,12 @@ static void client_probe_names_server_and_user(void **state)
 	assert_int_equal_dec(count(f, "GET", "/System/Info/Public"), 1);
 	assert_int_equal_dec(count(f, "GET", "/Users/*"), 1);
 	assert_int_equal_dec(total_requests(f), 2);
+	/* One MediaBrowser Authorization header plus X-Emby-Token; JSON asked. */
+	assert_true(journal_contains(f, "MediaBrowser Client=\\\"cwprogress\\\""));
+	assert_true(journal_contains(f, "Token=\\\"<redacted>\\\""));
+	assert_true(journal_contains(f, "\"X-Emby-Token\":\"<redacted>\""));
+	assert_true(journal_contains(f, "\"Accept\":\"application/json\""));
+	assert_false(journal_contains(f, ALICE_TOKEN));
 	teardown(f);
 }
 
@@ -284,14 +290,14 @@ static void client_index_records_read02(void **state)
 	assert_string_equal(ids[0], "1002");
 	assert_string_equal(ids[1], "1003");
 
-	/* Episodes keyed by their series' ids, season 0 kept; the tvdb/tmdb
-	 * collision between the two shows gives two keys. */
-	r = cwp_index_get(idx, "tvdb:81189#s01e01");
+	/* Episodes keyed by their series' best id (KEY-03: tmdb first), season
+	 * 0 kept; Other Show's tmdb 81189 is BB's tvdb number, two keys. */
+	r = cwp_index_get(idx, "tmdb:1396#s01e01");
 	assert_non_null(r);
 	assert_string_equal(r->title, "Breaking Bad");
-	assert_string_equal(r->show_ids[CWP_ID_TMDB], "1396");
+	assert_string_equal(r->show_ids[CWP_ID_TVDB], "81189");
 	assert_string_equal(r->ids[CWP_ID_TVDB], "349232");
-	assert_non_null(cwp_index_get(idx, "tvdb:81189#s00e03"));
+	assert_non_null(cwp_index_get(idx, "tmdb:1396#s00e03"));
 	r = cwp_index_get(idx, "tmdb:81189#s01e01");
 	assert_non_null(r);
 	assert_string_equal(r->item_id, "2021");
@@ -341,9 +347,9 @@ static void client_index_bulk_counts_and_series_batches_of_100(void **state)
 	assert_int_equal_dec(cwp_index_size(idx), 1500);
 	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), 6);
 	assert_int_equal_dec(total_requests(f), 6);
-	const cwp_record *r = cwp_index_get(idx, "tvdb:100007#s01e02");
+	const cwp_record *r = cwp_index_get(idx, "tmdb:500007#s01e02");
 	assert_non_null(r);
-	assert_string_equal(r->show_ids[CWP_ID_TMDB], "500007");
+	assert_string_equal(r->show_ids[CWP_ID_TVDB], "100007");
 	emby_stats st;
 	emby_client_stats(f->c, &st);
 	assert_int_equal_dec(st.requests, 6);
@@ -365,7 +371,7 @@ static void client_index_per_library_parent_id(void **state)
 	cwp_index *idx = NULL;
 	assert_int_equal(emby_index(f->c, &idx, NULL), CWP_OK);
 	assert_int_equal_dec(cwp_index_size(idx), 3);
-	assert_null(cwp_index_get(idx, "tvdb:81189#s01e01"));
+	assert_null(cwp_index_get(idx, "tmdb:1396#s01e01"));
 	assert_true(journal_contains(f, "ParentId=lib-movies"));
 	assert_int_equal_dec(total_requests(f), 1);
 	cwp_index_free(idx);
@@ -924,6 +930,9 @@ static void client_writes_upsert_clear_unwatch(void **state)
 	assert_int_equal_dec(count(f, "POST", "/Users/*/Items/*/UserData"), 3);
 	assert_int_equal_dec(count(f, "DELETE", "/Users/*/PlayedItems/*"), 1);
 	assert_int_equal_dec(total_requests(f), 4);
+	/* The empty Expect: header: no 100-continue wait (civetweb sends none). */
+	assert_false(journal_contains(f, "\"Expect\""));
+	assert_true(journal_contains(f, "\"Content-Type\":\"application/json\""));
 	teardown(f);
 }
 

@@ -259,6 +259,13 @@ static void decode_state_uses_only_userdata_last_played(void **state)
 	assert_true(st.has_last_played);
 	cJSON_Delete(j);
 
+	/* UNIT-04: RunTimeTicks under one ms is no duration, never 0. */
+	j = parse("{\"Id\":\"5\",\"RunTimeTicks\":9999,\"UserData\":{}}");
+	assert_int_equal(emby_decode_state(&st, j, NULL), CWP_OK);
+	assert_false(st.has_duration);
+	assert_false(st.has_position);
+	cJSON_Delete(j);
+
 	j = parse("{\"Id\":\"5\"}");
 	assert_int_equal(emby_decode_state(&st, j, NULL), CWP_EINVAL);
 	cJSON_Delete(j);
