@@ -271,7 +271,7 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 		     "(CWP_WITH_MOCK=OFF)\n");
 	return rc;
 #else
-	char dir[PATH_MAX], srv[2][PATH_MAX], tmpdir[PATH_MAX] = "", jpath[PATH_MAX];
+	char dir[PATH_MAX], srv[2][PATH_MAX + 16], tmpdir[PATH_MAX] = "", jpath[PATH_MAX + 32];
 	mock_emby *m[2] = {NULL, NULL};
 	struct demo_user users[2];
 	cwp__endpoint eps[2];
@@ -404,8 +404,7 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 			free(reps[run]->journal_path);
 			reps[run]->journal_path = NULL;
 		}
-		cwp__report_print(reps[run], &term,
-				  run == 2 && show == CWP__SHOW_SUMMARY ? CWP__SHOW_SUMMARY : show);
+		cwp__report_print(reps[run], &term, show | CWP__SHOW_NO_SERVERS);
 		if (reps[run]->exit_code != 0) {
 			rc = reps[run]->exit_code;
 			fprintf(err, "cwprogress demo: step %s did not succeed\n", steps[run][0]);
@@ -415,18 +414,17 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 
 	/* APPLY-08 and APPLY-07, checked where the user can see them. */
 	const cwp__report *dry = reps[0], *real = reps[1], *again = reps[2];
-	bool same_plan = dry->upserts == real->upserts && dry->clears == real->clears &&
-			 dry->skips == real->skips && dry->unresolved == real->unresolved;
+	bool same_plan = cwp__report_same_plan(dry, real);
 	size_t again_writes = again->upserts + again->clears;
 	if (verbosity >= 0) {
 		fprintf(out, "\n%sresult%s\n", cwp__so(&term, CWP__BOLD),
 			cwp__so(&term, CWP__RESET));
 		fprintf(out,
 			"  %s%s%s the dry run planned exactly what the sync then did (%zu "
-			"upserts, %zu clears)\n",
+			"upsert%s, %zu clear%s)\n",
 			cwp__so(&term, same_plan ? CWP__GREEN : CWP__RED),
 			same_plan ? "ok " : "!! ", cwp__so(&term, CWP__RESET), real->upserts,
-			real->clears);
+			real->upserts == 1 ? "" : "s", real->clears, real->clears == 1 ? "" : "s");
 		fprintf(out,
 			"  %s%s%s %zu of %zu writes applied, every previous value journaled "
 			"first\n",

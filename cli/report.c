@@ -76,10 +76,19 @@ static enum cwp__style status_style(const cwp__row *w)
 	}
 }
 
-static void print_row(const cwp__report *r, const cwp__row *w, cwp__term *t)
+static void print_row(const cwp__report *r, const cwp__row *w, cwp__term *t, bool version)
 {
-	char name[96], from[24], to[24], what[40];
+	char name[128], from[24], to[24], what[40];
 	cwp__row_name(w, name, sizeof(name));
+	if (version && w->item_id) {
+		/* one line per version of a multi-version item (APPLY-06) */
+		char tag[48];
+		snprintf(tag, sizeof(tag), " [%s]", w->item_id);
+		size_t tl = strlen(tag);
+		fit(name, tl < 30 ? 38 - tl : 8);
+		size_t l = strlen(name);
+		snprintf(name + l, sizeof(name) - l, "%s", tag);
+	}
 	fit(name, 38);
 	if (w->has_prev && w->prev.has_position)
 		cwp__fmt_ms(from, sizeof(from), w->prev.position_ms);
@@ -129,10 +138,12 @@ static void print_count(cwp__term *t, const char *what, size_t n, enum cwp__styl
 void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 {
 	FILE *out = t->out;
+	bool servers = !(show & CWP__SHOW_NO_SERVERS);
+	show &= ~CWP__SHOW_NO_SERVERS;
 	const char *B = cwp__so(t, CWP__BOLD), *R = cwp__so(t, CWP__RESET),
 		   *D = cwp__so(t, CWP__DIM);
 
-	if (show != CWP__SHOW_QUIET) {
+	if (show != CWP__SHOW_QUIET && servers) {
 		for (int s = 0; s < 2; s++) {
 			const cwp__side_report *sr = &r->side[s];
 			fprintf(out, "  %s%-12s%s %s", D, side_names[s], R, sr->label);
@@ -175,8 +186,14 @@ void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 		if (w->status != CWP__ST_FAILED && listed >= limit)
 			continue;
 		if (!listed)
-			fputc('\n', out);
-		print_row(r, w, t);
+			fprintf(out, "\n  %s%-10s %s%-38s %8s    %-8s %s%s\n", D, "",
+				r->mode == CWP_MODE_TWO_WAY ? "   " : "", "title", "now", "then",
+				"decision", R);
+		bool version = (i > 0 && !strcmp(r->rows[i - 1].key, w->key) &&
+				r->rows[i - 1].dir == w->dir) ||
+			       (i + 1 < r->n_rows && !strcmp(r->rows[i + 1].key, w->key) &&
+				r->rows[i + 1].dir == w->dir);
+		print_row(r, w, t, version);
 		listed++;
 	}
 	if (interesting > listed)

@@ -16,6 +16,9 @@ enum {
 	CWP__SHOW_EXPLAIN = 1, /* every key with its decision and reason */
 	CWP__SHOW_QUIET = 2,   /* failures and the closing line only */
 };
+/* Or'ed into `show`: leave out the two server lines (the demo prints them
+ * once for all its runs). */
+#define CWP__SHOW_NO_SERVERS 0x100
 
 /* "The Matrix (1999)", "Show S01E02", or the key. */
 const char *cwp__row_name(const cwp__row *w, char *buf, size_t bufsz);

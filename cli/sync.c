@@ -97,6 +97,32 @@ void cwp__report_summarize(cwp__report *r)
 	}
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static bool writes(cwp__status s)
+{
+	return s == CWP__ST_WOULD_WRITE || s == CWP__ST_WRITTEN || s == CWP__ST_FAILED;
+}
+
+bool cwp__report_same_plan(const cwp__report *dry, const cwp__report *real)
+{
+	if (dry->n_rows != real->n_rows)
+		return false;
+	for (size_t i = 0; i < dry->n_rows; i++) {
+		const cwp__row *a = &dry->rows[i], *b = &real->rows[i];
+		if (!same_str(a->key, b->key) || a->dir != b->dir ||
+		    !same_str(a->item_id, b->item_id) || a->action != b->action ||
+		    a->reason != b->reason || a->write_ms != b->write_ms ||
+		    writes(a->status) != writes(b->status) ||
+		    (!writes(a->status) && a->status != b->status))
+			return false;
+	}
+	return true;
+}
+
 #ifndef CWP_HAVE_CLIENT
 
 cwp__report *cwp__sync_run(const cwp__sync_opts *o)
@@ -171,7 +197,8 @@ struct slot {
 	const char *const *ids; /* borrowed: the index's or the resolution's */
 	size_t n_ids;
 	const char *unresolved;
-	bool pending; /* needs emby_resolve */
+	bool pending;  /* needs emby_resolve */
+	bool versions; /* a planner skip re-checked per version (APPLY-06) */
 };
 
 struct target_ref {
@@ -470,9 +497,26 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 	for (size_t i = 0; i < n_dec; i++) {
 		struct slot *sl = &slots[i];
 		sl->d = cwp_plan_at(plan, i);
-		if (sl->d->action == CWP_ACTION_SKIP)
-			continue;
 		sl->target = sl->d->direction == CWP_DIR_FORWARD ? CWP__DST : CWP__SRC;
+		if (sl->d->action == CWP_ACTION_SKIP) {
+			/* APPLY-06: the planner judged the key by its preferred
+			 * version (KEY-07); when that one is in step, every other
+			 * version is checked on its own too, so that a version a
+			 * failed run left behind is brought along by the rerun. */
+			if ((sl->d->reason == CWP_REASON_UNCHANGED ||
+			     sl->d->reason == CWP_REASON_WITHIN_DELTA) &&
+			    sl->d->dst && sl->d->dst->key) {
+				const char *const *v = NULL;
+				size_t nv =
+				    cwp_index_item_ids(idx[sl->target], sl->d->dst->key, &v);
+				if (nv > 1) {
+					sl->versions = true;
+					sl->ids = v;
+					sl->n_ids = nv;
+				}
+			}
+			continue;
+		}
 		if (sl->d->dst && sl->d->dst->key)
 			sl->n_ids = cwp_index_item_ids(idx[sl->target], sl->d->dst->key, &sl->ids);
 		if (sl->n_ids == 0) {
@@ -505,7 +549,8 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 	/* One row per planner skip, per unresolved key, and per target item. */
 	for (size_t i = 0; i < n_dec; i++) {
 		const struct slot *sl = &slots[i];
-		size_t n_items = sl->d->action == CWP_ACTION_SKIP || sl->unresolved ? 1 : sl->n_ids;
+		bool plan_skip = sl->d->action == CWP_ACTION_SKIP && !sl->versions;
+		size_t n_items = plan_skip || sl->unresolved ? 1 : sl->n_ids;
 		for (size_t k = 0; k < n_items; k++) {
 			cwp__row *row = row_add(r);
 			if (!row || row_from_decision(row, sl->d) != 0) {
@@ -513,7 +558,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 				goto done;
 			}
 			row->decision = i;
-			if (sl->d->action == CWP_ACTION_SKIP) {
+			if (plan_skip) {
 				row->status = CWP__ST_PLAN_SKIP;
 			} else if (sl->unresolved) {
 				row->status = CWP__ST_UNRESOLVED;
@@ -600,7 +645,12 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 			row->has_prev = true;
 			cwp_decision pd = cwp_policy_decide(slots[row->decision].d->src, &st, &cfg);
 			row->action = pd.action;
-			row->reason = pd.reason;
+			/* When the fresh state confirms the plan, the planner's
+			 * reason (destination_missing, …) says more than the
+			 * re-decision's; otherwise the re-decision's is the one. */
+			row->reason = pd.action == row->plan_action && pd.action != CWP_ACTION_SKIP
+					  ? row->plan_reason
+					  : pd.reason;
 			row->write_ms = pd.write_ms;
 			row->unwatch_first = pd.unwatch_first;
 			if (pd.action == CWP_ACTION_SKIP) {

@@ -102,6 +102,11 @@ typedef struct cwp__sync_opts {
  * report->exit_code says how it went (CLI-03). */
 cwp__report *cwp__sync_run(const cwp__sync_opts *o);
 
+/* APPLY-08: whether a dry run's report plans exactly what a real run's did
+ * (same rows: key, direction, item, action, reason; "would write" against
+ * "written" or "failed"). */
+bool cwp__report_same_plan(const cwp__report *dry, const cwp__report *real);
+
 /* Count the rows into the summary fields. */
 void cwp__report_summarize(cwp__report *r);
 
