@@ -27,11 +27,11 @@ typedef int (*e2e_verb)(int argc, char **argv, FILE *out, FILE *err);
 
 typedef struct e2e_env {
 	mock_emby *src, *dst;
-	char dir[PATH_MAX];     /* private temporary folder */
-	char pair[PATH_MAX];    /* dir/pair.json */
-	char journal[PATH_MAX]; /* dir/journal.jsonl */
-	char *out, *err;        /* the last run's stdout and stderr */
-	int rc;                 /* the last run's exit status */
+	char dir[PATH_MAX - 64]; /* private temporary folder */
+	char pair[PATH_MAX];     /* dir/pair.json */
+	char journal[PATH_MAX];  /* dir/journal.jsonl */
+	char *out, *err;         /* the last run's stdout and stderr */
+	int rc;                  /* the last run's exit status */
 } e2e_env;
 
 /* Start both mocks from cli/tests/fixtures/<name> (or an absolute path),
