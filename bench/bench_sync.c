@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	char exe[PATH_MAX], cwbuf[PATH_MAX];
+	char exe[PATH_MAX], cwbuf[PATH_MAX + 16];
 	if (!cw) {
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		if (n <= 0)
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		cw = cwbuf;
 	}
 
-	char dir[] = "/tmp/bench-sync-XXXXXX", src[PATH_MAX], dst[PATH_MAX], err[1024];
+	char dir[] = "/tmp/bench-sync-XXXXXX", src[64], dst[64], err[1024];
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
