@@ -34,3 +34,16 @@ if(TARGET mock_emby AND TARGET emby_client)
       index_prints_progress_index)
   target_include_directories(e2e_sync PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()
+
+if(TARGET mock_emby AND TARGET emby_client)
+  cwp_add_cmocka_test(NAME e2e_demo
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e_demo.c
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e_support.c
+    LIBS cwp_cli
+    LABEL e2e
+    TIMEOUT 300
+    CASES
+      demo_writes_exactly_the_expected_items
+      demo_without_fixtures_exits_2_with_a_hint)
+  target_include_directories(e2e_demo PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+endif()
