@@ -5,25 +5,6 @@
 #include "conform_proto.h"
 
 /* An index from an index JSON object node (the vector's or the request's). */
-static int index_from_json(cwp_index **out, const cJSON *obj, const char *what)
-{
-	cwp_index *idx = NULL;
-	int rc;
-
-	if (!cJSON_IsObject(obj))
-		return cwp_error_set(CWP_EPARSE, "%s: not an index object", what);
-	if ((rc = cwp_index_new(&idx)) != 0)
-		return rc;
-	for (const cJSON *m = obj->child; m; m = m->next) {
-		if ((rc = cwp_index_put_json(idx, m->string, m, NULL)) != 0 && rc != CWP_EINVAL) {
-			cwp_index_free(idx);
-			return rc;
-		}
-	}
-	*out = idx;
-	return CWP_OK;
-}
-
 static cJSON *decisions_json(const cwp_plan *plan)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -54,9 +35,10 @@ cJSON *cwp_conform_plan_request(const cJSON *req)
 		cJSON_AddStringToObject(resp, "message", cwp_error_last());
 		return resp;
 	}
-	if (index_from_json(&src, cJSON_GetObjectItemCaseSensitive(req, "source"), "source") ||
-	    index_from_json(&dst, cJSON_GetObjectItemCaseSensitive(req, "destination"),
-			    "destination") ||
+	if (cwp_plan_input_index(&src, cJSON_GetObjectItemCaseSensitive(req, "source"), "source",
+				 NULL) ||
+	    cwp_plan_input_index(&dst, cJSON_GetObjectItemCaseSensitive(req, "destination"),
+				 "destination", NULL) ||
 	    cwp_plan_new(&plan, src, dst, &cfg)) {
 		resp = cJSON_CreateObject();
 		cJSON_AddStringToObject(resp, "error", "input");
