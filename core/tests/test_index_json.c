@@ -649,7 +649,24 @@ static void put_json_direct_computes_key_and_reports_drops(void **state)
 	assert_int_equal(cwp_index_put_json(idx, "k", o, &w), CWP_EINVAL);
 	assert_int_equal(w.count, 2);
 	assert_int_equal(cwp_index_put_json(idx, "k", NULL, &w), CWP_EINVAL);
-	assert_int_equal(cwp_index_size(idx), 1);
+	assert_int_equal(w.count, 3);
+	cJSON_Delete(o);
+	/* no key, and the computed one would not fit: dropped, not truncated */
+	char title[700];
+	memset(title, 'a', sizeof(title) - 1);
+	title[sizeof(title) - 1] = '\0';
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "movie");
+	cJSON_AddStringToObject(o, "title", title);
+	msgs m = {.n = 0};
+	cwp_warnings w2 = {0, sink, &m};
+	assert_int_equal(cwp_index_put_json(idx, NULL, o, &w2), CWP_EINVAL);
+	assert_int_equal(w2.count, 1);
+	assert_non_null(strstr(m.text[0], "would be longer than 511 bytes; dropped"));
+	/* a given key of any length is kept as it is */
+	assert_int_equal(cwp_index_put_json(idx, title, o, &w2), CWP_OK);
+	assert_non_null(cwp_index_get(idx, title));
+	assert_int_equal(cwp_index_size(idx), 2);
 	cJSON_Delete(o);
 	cwp_index_free(idx);
 }
