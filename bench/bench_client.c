@@ -36,6 +36,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system) of this process: the client's share. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static long peak_rss_kib(void)
 {
 	struct rusage ru;
@@ -246,21 +255,21 @@ static int bench_writes(const char *url, size_t n, int in_flight, int delay_ms)
 {
 	emby_client *c = client_for(url, in_flight);
 	emby_write *w = calloc(n, sizeof(*w));
-	char(*ids)[16] = calloc(n, sizeof(*ids));
+	char(*ids)[24] = calloc(n, sizeof(*ids));
 	for (size_t i = 0; i < n; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "1%08zu", i);
 		w[i].item_id = ids[i];
 		w[i].body = "{\"PlaybackPositionTicks\":1234560000,"
 			    "\"LastPlayedDate\":\"2024-03-05T20:00:00.0000000Z\"}";
 	}
-	double t0 = now_s();
+	double t0 = now_s(), cpu0 = cpu_s();
 	int rc = emby_write_batch(c, w, n);
-	double t = now_s() - t0;
+	double t = now_s() - t0, cpu = cpu_s() - cpu0;
 	emby_stats st;
 	emby_client_stats(c, &st);
 	printf("writes: %zu at %d in flight, %d ms latency: %.2f s, %.1f writes/s, %.3f requests/"
-	       "write%s%s\n",
-	       n, in_flight, delay_ms, t, (double)n / t, (double)st.requests / (double)n,
+	       "write, client CPU %.2f s%s%s\n",
+	       n, in_flight, delay_ms, t, (double)n / t, (double)st.requests / (double)n, cpu,
 	       rc ? ", FAILED: " : "", rc ? emby_client_error(c) : "");
 	free(ids);
 	free(w);
@@ -302,9 +311,9 @@ int main(int argc, char **argv)
 	long rss0 = peak_rss_kib();
 	emby_client *c = client_for(ch.url, 4);
 	cwp_index *idx = NULL;
-	double t0 = now_s();
+	double t0 = now_s(), cpu0 = cpu_s();
 	int irc = emby_index(c, &idx, NULL);
-	double t = now_s() - t0;
+	double t = now_s() - t0, cpu = cpu_s() - cpu0;
 	emby_stats st;
 	emby_client_stats(c, &st);
 	if (irc != CWP_OK) {
@@ -314,10 +323,11 @@ int main(int argc, char **argv)
 	size_t rows = movies + series * eps_per;
 	printf("index: %zu resumable items (%zu movies, %zu series x %zu episodes) -> %zu keys in "
 	       "%.2f s: %.0f items/s, %.1f MB received (%.1f MB/s), %zu requests, peak RSS "
-	       "%.1f MiB (before: %.1f MiB)\n",
+	       "%.1f MiB (before: %.1f MiB), client CPU %.2f s (%.1f MB/s of CPU)\n",
 	       rows, movies, series, eps_per, cwp_index_size(idx), t, (double)rows / t,
 	       (double)st.bytes_received / 1e6, (double)st.bytes_received / 1e6 / t, st.requests,
-	       (double)peak_rss_kib() / 1024.0, (double)rss0 / 1024.0);
+	       (double)peak_rss_kib() / 1024.0, (double)rss0 / 1024.0, cpu,
+	       (double)st.bytes_received / 1e6 / cpu);
 	cwp_index_free(idx);
 	emby_client_free(c);
 
