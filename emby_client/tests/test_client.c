@@ -746,7 +746,7 @@ static void client_resolve_batches_many_records_per_lookup(void **state)
 	emby_resolution *res = NULL;
 	assert_int_equal(emby_resolve(f->c, p, K, &res), CWP_OK);
 	for (size_t i = 0; i < 300; i++) {
-		char want[16];
+		char want[24];
 		snprintf(want, sizeof(want), "1%08zu", i);
 		expect_resolved(res, i, want, NULL);
 	}
@@ -835,10 +835,10 @@ static void client_read_states_batched_by_100(void **state)
 	(void)state;
 	fx *f = setup_generated(150, 0, 0);
 	enum { N = 160 };
-	char(*idb)[16] = calloc(N, sizeof(*idb));
+	char(*idb)[24] = calloc(N, sizeof(*idb));
 	const char **ids = calloc(N, sizeof(*ids));
 	for (size_t i = 0; i < N; i++) {
-		snprintf(idb[i], 16, "1%08zu", i); /* the last 10 do not exist */
+		snprintf(idb[i], 24, "1%08zu", i); /* the last 10 do not exist */
 		ids[i] = idb[i];
 	}
 	ids[5] = ids[4]; /* a repeated id rides along */
@@ -998,13 +998,13 @@ static void client_apply_request_counts_k_writes(void **state)
 	/* K writes cost K writes + ceil(K/100) state reads + 1 /Sessions. */
 	enum { K = 250 };
 	fx *f = setup_generated(K, 0, 0);
-	char(*idb)[16] = calloc(K, sizeof(*idb));
+	char(*idb)[24] = calloc(K, sizeof(*idb));
 	const char **ids = calloc(K, sizeof(*ids));
 	emby_write *w = calloc(K, sizeof(*w));
 	cwp_target_state *st = calloc(K, sizeof(*st));
 	bool *found = calloc(K, sizeof(*found));
 	for (size_t i = 0; i < K; i++) {
-		snprintf(idb[i], 16, "1%08zu", i);
+		snprintf(idb[i], 24, "1%08zu", i);
 		ids[i] = idb[i];
 		w[i].item_id = idb[i];
 		w[i].body = "{\"PlaybackPositionTicks\":1234560000}";
@@ -1041,10 +1041,10 @@ static void client_writes_bounded_in_flight(void **state)
 	f->c = client_with(&o);
 	add_faults(f, "{\"method\":\"POST\",\"kind\":\"delay\",\"delay_ms\":150}");
 	emby_write w[8];
-	char idb[8][16];
+	char idb[8][24];
 	memset(w, 0, sizeof(w));
 	for (size_t i = 0; i < 8; i++) {
-		snprintf(idb[i], 16, "1%08zu", i);
+		snprintf(idb[i], 24, "1%08zu", i);
 		w[i].item_id = idb[i];
 		w[i].body = "{\"PlaybackPositionTicks\":0}";
 	}
