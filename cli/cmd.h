@@ -18,5 +18,6 @@ int cmd_index(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct verb verbs[] = {
     {"demo", cmd_demo, "sync two embedded mock servers (no set-up, no network)"},
     {"undo", cmd_undo, "restore what a sync overwrote, from its journal"},
     {"conform", cmd_conform, "run the planner conformance vectors against a planner"},
+    {"record", cmd_record, "record a server into a fixture the mock replays"},
 };
 
 static void usage(FILE *f)
