@@ -247,6 +247,9 @@ emby_outcome emby__judge(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc, int
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	x->status = status;
+	long conns = 0;
+	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
+		c->stats.connections += (size_t)conns;
 	c->stats.bytes_received += x->body.len;
 	*delay_ms = 0;
 
@@ -295,6 +298,15 @@ emby_outcome emby__judge(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc, int
 		*code = emby__fail(c, CWP_ETOOBIG,
 				   "%s: %s %s: response larger than the %zu-byte limit (READ-08)",
 				   c->label, x->method, x->route, c->max_body);
+		return EMBY_OUT_FAIL;
+	}
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+	    cc == CURLE_SSL_CERTPROBLEM) {
+		*code = emby__fail(c, CWP_ENET,
+				   "%s: %s %s: TLS verification failed (%s): give the server's "
+				   "CA certificate as a CA file, or skip verification by name "
+				   "(insecure)",
+				   c->label, x->method, x->route, curl_easy_strerror(cc));
 		return EMBY_OUT_FAIL;
 	}
 	if (retryable_curl(cc) && !last) {

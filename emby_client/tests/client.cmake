@@ -11,6 +11,7 @@ cwp_add_cmocka_test(NAME emby_client_test
     client_unknown_user_is_reported
     client_authenticate_by_name_finds_user_and_token
     client_base_url_prefix_kept
+    client_tls_verified_unless_insecure
     client_index_records_read02
     client_index_request_count_pages_plus_series_batches
     client_index_bulk_counts_and_series_batches_of_100
@@ -21,6 +22,7 @@ cwp_add_cmocka_test(NAME emby_client_test
     client_index_500_forever_fails_whole_index
     client_index_other_4xx_not_retried
     client_index_truncated_body_fails
+    client_index_dropped_connection_retried
     client_index_invalid_json_fails
     client_index_repeated_page_is_paging_loop
     client_index_wrong_total_record_count

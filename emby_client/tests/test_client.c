@@ -87,6 +87,19 @@ static void teardown(fx *f)
 	free(f);
 }
 
+static char progress_last_phase[16];
+static size_t progress_last_done;
+static size_t progress_calls;
+
+static void on_progress(void *ud, const char *phase, size_t done, size_t total)
+{
+	(void)ud;
+	(void)total;
+	snprintf(progress_last_phase, sizeof(progress_last_phase), "%s", phase);
+	progress_last_done = done;
+	progress_calls++;
+}
+
 static fx *setup_generated(size_t movies, size_t series, size_t eps)
 {
 	fx *f = calloc(1, sizeof(*f));
@@ -96,6 +109,8 @@ static fx *setup_generated(size_t movies, size_t series, size_t eps)
 	assert_int_equal(gen_fixture_write(f->gen_dir, movies, series, eps), 0);
 	f->m = start_mock_at(f->gen_dir, 4);
 	emby_options o = test_options(f->m, GEN_USER_ID, GEN_TOKEN);
+	o.progress = on_progress;
+	progress_calls = 0;
 	f->c = client_with(&o);
 	return f;
 }
@@ -253,6 +268,48 @@ static void client_base_url_prefix_kept(void **state)
 	mock_emby_stop(m);
 }
 
+static void client_tls_verified_unless_insecure(void **state)
+{
+	(void)state;
+	char cert[1024];
+	const char *src = getenv("CWP_SOURCE_DIR");
+	snprintf(cert, sizeof(cert), "%s/mock_emby/tests/data/localhost.pem",
+		 src && *src ? src : CWP_SOURCE_DIR);
+	mock_emby_options mo = MOCK_EMBY_OPTIONS_INIT;
+	mo.fixtures_dir = fixture_dir("client-a");
+	mo.tls_cert = cert;
+	mo.threads = 2;
+	mock_emby *m = NULL;
+	char err[512] = "";
+	if (mock_emby_start(&m, &mo, err, sizeof(err)) != 0)
+		fail_msg("mock_emby_start (TLS): %s", err);
+	assert_memory_equal(mock_emby_url(m), "https://", 8);
+	emby_server_info info;
+
+	/* Verified by default (CLI-05): a self-signed server is refused. */
+	emby_options o = test_options(m, ALICE, ALICE_TOKEN);
+	emby_client *c = client_with(&o);
+	assert_int_equal(emby_probe(c, &info), CWP_ENET);
+	assert_non_null(strstr(emby_client_error(c), "TLS verification failed"));
+	assert_message_clean(emby_client_error(c), "/System/Info/Public", NULL);
+	emby_client_free(c);
+
+	/* Trusted through a CA file. */
+	o.ca_file = cert;
+	c = client_with(&o);
+	assert_int_equal(emby_probe(c, &info), CWP_OK);
+	assert_string_equal(info.user_name, "alice");
+	emby_client_free(c);
+
+	/* Or not verified, by name. */
+	o.ca_file = NULL;
+	o.insecure = true;
+	c = client_with(&o);
+	assert_int_equal(emby_probe(c, &info), CWP_OK);
+	emby_client_free(c);
+	mock_emby_stop(m);
+}
+
 /* ---- index (READ-01..05) ----------------------------------------------------- */
 
 static void client_index_records_read02(void **state)
@@ -354,6 +411,10 @@ static void client_index_bulk_counts_and_series_batches_of_100(void **state)
 	emby_client_stats(f->c, &st);
 	assert_int_equal_dec(st.requests, 6);
 	assert_int_equal_dec(st.retries, 0);
+	assert_int_equal_dec(st.connections, 1); /* one kept-alive connection */
+	assert_string_equal(progress_last_phase, "index");
+	assert_int_equal_dec(progress_last_done, 1500);
+	assert_int_equal_dec(progress_calls, 3); /* once per page */
 	cwp_index_free(idx);
 	teardown(f);
 }
@@ -448,6 +509,7 @@ static void client_index_500_forever_fails_whole_index(void **state)
 	assert_message_clean(emby_client_error(f->c), "/Users/" ALICE "/Items", "500");
 	assert_non_null(strstr(emby_client_error(f->c), "after 3 attempts"));
 	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), 4); /* 1 page + 3 attempts */
+	assert_int_equal_dec(count(f, "POST", NULL), 0);
 	teardown(f);
 }
 
@@ -491,6 +553,28 @@ static void client_index_truncated_body_fails(void **state)
 	assert_int_equal(emby_index(f->c, &idx, NULL), CWP_OK);
 	assert_int_equal_dec(cwp_index_size(idx), 6);
 	cwp_index_free(idx);
+	teardown(f);
+}
+
+static void client_index_dropped_connection_retried(void **state)
+{
+	(void)state;
+	fx *f = setup_a();
+	add_faults(f, "{\"route\":\"/Users/*/Items\",\"nth\":1,\"times\":1,\"kind\":\"drop\"}");
+	cwp_index *idx = NULL;
+	assert_int_equal(emby_index(f->c, &idx, NULL), CWP_OK);
+	assert_int_equal_dec(cwp_index_size(idx), 6);
+	emby_stats st;
+	emby_client_stats(f->c, &st);
+	assert_int_equal_dec(st.retries, 1);
+	assert_int_equal_dec(st.requests, 3);
+	cwp_index_free(idx);
+
+	/* Dropped every time: a network error naming the route, no index. */
+	add_faults(f, "{\"route\":\"/Users/*/Items\",\"kind\":\"drop\"}");
+	assert_int_equal(emby_index(f->c, &idx, NULL), CWP_ENET);
+	assert_null(idx);
+	assert_message_clean(emby_client_error(f->c), "/Items", NULL);
 	teardown(f);
 }
 
@@ -1019,6 +1103,16 @@ static void client_apply_request_counts_k_writes(void **state)
 	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), (K + 99) / 100);
 	assert_int_equal_dec(count(f, "GET", "/Sessions"), 1);
 	assert_int_equal_dec(total_requests(f), K + (K + 99) / 100 + 1);
+	/* Connections are reused: the reads share one, the writes at most
+	 * max_in_flight (4). */
+	emby_stats st_;
+	emby_client_stats(f->c, &st_);
+	if (st_.connections > 1 + 4)
+		fail_msg("%zu connections for %zu requests: not reused", st_.connections,
+			 st_.requests);
+	assert_int_equal_dec(st_.requests, K + (K + 99) / 100 + 1);
+	assert_int_equal_dec(progress_last_done, K);
+	assert_string_equal(progress_last_phase, "write");
 	cJSON *ud = userdata_of(f, GEN_USER_ID, "100000249");
 	assert_true(ud_num(ud, "PlaybackPositionTicks") == 1234560000.0);
 	cJSON_Delete(ud);
@@ -1064,6 +1158,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(client_unknown_user_is_reported),
     cmocka_unit_test(client_authenticate_by_name_finds_user_and_token),
     cmocka_unit_test(client_base_url_prefix_kept),
+    cmocka_unit_test(client_tls_verified_unless_insecure),
     cmocka_unit_test(client_index_records_read02),
     cmocka_unit_test(client_index_request_count_pages_plus_series_batches),
     cmocka_unit_test(client_index_bulk_counts_and_series_batches_of_100),
@@ -1074,6 +1169,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(client_index_500_forever_fails_whole_index),
     cmocka_unit_test(client_index_other_4xx_not_retried),
     cmocka_unit_test(client_index_truncated_body_fails),
+    cmocka_unit_test(client_index_dropped_connection_retried),
     cmocka_unit_test(client_index_invalid_json_fails),
     cmocka_unit_test(client_index_repeated_page_is_paging_loop),
     cmocka_unit_test(client_index_wrong_total_record_count),

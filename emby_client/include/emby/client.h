@@ -60,6 +60,7 @@ typedef struct emby_stats {
 	size_t requests; /* HTTP requests sent, retries included */
 	size_t retries;
 	size_t bytes_received;
+	size_t connections; /* new connections opened (the rest were reused) */
 } emby_stats;
 void emby_client_stats(const emby_client *c, emby_stats *out);
 
