@@ -1223,7 +1223,9 @@ static bool replay(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs)
 
 static bool is(const mock_emby__req *rq, const char *method, const char *pattern)
 {
-	return mock_emby__ieq(rq->method, method) && mock_emby__route_match(pattern, rq->route);
+	bool head_as_get = strcmp(method, "GET") == 0 && mock_emby__ieq(rq->method, "HEAD");
+	return (head_as_get || mock_emby__ieq(rq->method, method)) &&
+	       mock_emby__route_match(pattern, rq->route);
 }
 
 void mock_emby__route(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs)

@@ -327,7 +327,7 @@ static void journal_clear_locked(mock_emby *m)
 enum send_mode { SEND_ALL, SEND_TRUNCATED, SEND_HEADERS_ONLY };
 
 static void send_resp(struct mg_connection *c, const mock_emby__resp *rs, enum send_mode mode,
-		      bool close)
+		      bool close, bool head)
 {
 	mock_emby__buf h = {0};
 	const char *reason = mg_get_response_code_text(c, rs->status);
@@ -346,7 +346,7 @@ static void send_resp(struct mg_connection *c, const mock_emby__resp *rs, enum s
 	size_t body = rs->status == 204 || rs->status == 304 ? 0 : rs->body.len;
 	if (mode == SEND_TRUNCATED)
 		body /= 2;
-	else if (mode == SEND_HEADERS_ONLY)
+	else if (mode == SEND_HEADERS_ONLY || head)
 		body = 0;
 	if (close || mode != SEND_ALL)
 		mg_disable_connection_keep_alive(c);
@@ -580,7 +580,7 @@ send:
 		mock_emby__buf_free(&rs.headers);
 		mock_emby__resp_text(&rs, 500, "Out of memory.");
 	}
-	send_resp(c, &rs, mode, close);
+	send_resp(c, &rs, mode, close, mock_emby__ieq(rq.method, "HEAD"));
 	int status = rs.status;
 	free(token);
 	free(f.repeat_body);
