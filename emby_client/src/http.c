@@ -296,8 +296,9 @@ emby_outcome emby__judge(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc, int
 	}
 	if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		*code = emby__fail(c, CWP_ETOOBIG,
-				   "%s: %s %s: response larger than the %zu-byte limit (READ-08)",
-				   c->label, x->method, x->route, c->max_body);
+				   "%s: %s %s: HTTP %ld: response larger than the %zu-byte limit "
+				   "(READ-08)",
+				   c->label, x->method, x->route, status, c->max_body);
 		return EMBY_OUT_FAIL;
 	}
 	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||

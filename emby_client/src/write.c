@@ -68,6 +68,11 @@ static void record(emby_write *w, int code, long status, const char *msg)
 	copy_cut(w->error, sizeof(w->error), code == CWP_OK ? "" : msg);
 }
 
+static bool write_valid(const emby_write *w)
+{
+	return w->item_id && w->item_id[0] && w->body;
+}
+
 int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 {
 	int rc = CWP_OK;
@@ -82,8 +87,21 @@ int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 		writes[i].unwatch_failed = false;
 		snprintf(writes[i].error, sizeof(writes[i].error), "not sent");
 	}
-	if (n == 0)
-		return CWP_OK;
+	/* A write without an item or a body is refused here, never sent. */
+	size_t invalid = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!write_valid(&writes[i])) {
+			record(&writes[i], CWP_EINVAL, 0,
+			       "write without an item id or a body: not sent");
+			invalid++;
+		}
+	}
+	done = invalid;
+	failed = invalid;
+	if (invalid)
+		copy_cut(first_err, sizeof(first_err), "a write without an item id or a body");
+	if (done == n)
+		goto summary;
 	rc = emby__ensure_user(c);
 	if (rc != CWP_OK) {
 		for (size_t i = 0; i < n; i++)
@@ -113,6 +131,8 @@ int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 		long wait_ms = 1000;
 		for (size_t i = 0; i < n_slots; i++) {
 			slot *s = &slots[i];
+			while (s->state == SLOT_IDLE && next < n && !write_valid(&writes[next]))
+				next++;
 			if (s->state == SLOT_IDLE && next < n) {
 				s->wi = next++;
 				s->stage = writes[s->wi].unwatch_first ? 0 : 1;
@@ -186,6 +206,8 @@ int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 		}
 		if (done >= n)
 			break;
+		while (next < n && !write_valid(&writes[next]))
+			next++;
 		bool can_start = false;
 		for (size_t i = 0; i < n_slots && !can_start; i++)
 			can_start = slots[i].state == SLOT_IDLE && next < n;
@@ -198,6 +220,7 @@ int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 		}
 		curl_multi_poll(c->multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 0), NULL);
 	}
+summary:
 	if (failed > 0) {
 		rc = emby__fail(c, CWP_ERROR, "%s: %zu of %zu writes failed; first: %s", c->label,
 				failed, n, first_err);
