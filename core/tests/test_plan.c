@@ -376,7 +376,7 @@ static cwp_direction two_way_winner_p(cwp_record s, cwp_record d, cwp_truth trut
 	const cwp_decision *f = cwp_plan_at(p, 0), *b = cwp_plan_at(p, 1);
 	assert_int_equal(f->direction, CWP_DIR_FORWARD);
 	assert_int_equal(b->direction, CWP_DIR_BACKWARD);
-	cwp_direction win;
+	cwp_direction win = CWP_DIR_FORWARD;
 	if (f->action != SKIP && b->action == SKIP && b->reason == CWP_REASON_CONFLICT_LOST)
 		win = CWP_DIR_FORWARD;
 	else if (b->action != SKIP && f->action == SKIP && f->reason == CWP_REASON_CONFLICT_LOST)
