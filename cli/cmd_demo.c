@@ -434,9 +434,13 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(out, "  %s%s%s the second run found nothing to write (converged)\n",
 			cwp__so(&term, again_writes ? CWP__RED : CWP__GREEN),
 			again_writes ? "!! " : "ok ", cwp__so(&term, CWP__RESET));
-		fprintf(out, "\n  Next: 'cwprogress demo --explain' shows every decision; "
-			     "'cwprogress sync --config PAIR.json --dry-run' runs against your own "
-			     "servers (man cwprogress, docs/USAGE.md).\n");
+		fprintf(out,
+			"\n  Next: %scwprogress demo --explain%s shows every decision;\n"
+			"        %scwprogress sync --config PAIR.json --dry-run%s runs against "
+			"your own "
+			"servers\n        (man cwprogress, docs/USAGE.md).\n",
+			cwp__so(&term, CWP__BOLD), cwp__so(&term, CWP__RESET),
+			cwp__so(&term, CWP__BOLD), cwp__so(&term, CWP__RESET));
 	}
 	rc = same_plan && !again_writes && !real->failed ? CWP_EXIT_OK : CWP_EXIT_WRITES_FAILED;
 

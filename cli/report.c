@@ -120,13 +120,16 @@ static void print_row(const cwp__report *r, const cwp__row *w, cwp__term *t, boo
 		snprintf(dirbuf, sizeof(dirbuf), "%s ", w->dir == CWP_DIR_FORWARD ? "->" : "<-");
 		arrow = dirbuf;
 	}
-	fprintf(t->out, "  %s%-10s%s %s%-38s%s %8s -> %-8s %s%s%s%s\n", cwp__so(t, status_style(w)),
-		status_word(w, r->dry_run), cwp__so(t, CWP__RESET), arrow, name, "", from, to,
-		cwp__so(t, CWP__DIM), what, cwp__so(t, CWP__RESET), "");
-	if (w->status == CWP__ST_FAILED && w->error)
-		fprintf(t->out, "  %s%10s %s (item %s%s%d)%s\n", cwp__so(t, CWP__RED), "", w->error,
-			w->item_id ? w->item_id : "?", w->http_status ? ", HTTP " : "",
-			w->http_status, cwp__so(t, CWP__RESET));
+	fprintf(t->out, "  %s%-10s%s %s%-38s %8s %s %-8s %s%s%s\n", cwp__so(t, status_style(w)),
+		status_word(w, r->dry_run), cwp__so(t, CWP__RESET), arrow, name, from,
+		writes ? "->" : "  ", to, cwp__so(t, CWP__DIM), what, cwp__so(t, CWP__RESET));
+	if (w->status == CWP__ST_FAILED && w->error) {
+		char http[32] = "";
+		if (w->http_status)
+			snprintf(http, sizeof(http), ", HTTP %d", w->http_status);
+		fprintf(t->out, "  %s%10s %s (item %s%s)%s\n", cwp__so(t, CWP__RED), "", w->error,
+			w->item_id ? w->item_id : "?", http, cwp__so(t, CWP__RESET));
+	}
 }
 
 static void print_count(cwp__term *t, const char *what, size_t n, enum cwp__style st)
@@ -187,8 +190,8 @@ void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 			continue;
 		if (!listed)
 			fprintf(out, "\n  %s%-10s %s%-38s %8s    %-8s %s%s\n", D, "",
-				r->mode == CWP_MODE_TWO_WAY ? "   " : "", "title", "now", "then",
-				"decision", R);
+				r->mode == CWP_MODE_TWO_WAY ? "   " : "", "title", "target",
+				"source", "decision", R);
 		bool version = (i > 0 && !strcmp(r->rows[i - 1].key, w->key) &&
 				r->rows[i - 1].dir == w->dir) ||
 			       (i + 1 < r->n_rows && !strcmp(r->rows[i + 1].key, w->key) &&

@@ -502,8 +502,12 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 			/* APPLY-06: the planner judged the key by its preferred
 			 * version (KEY-07); when that one is in step, every other
 			 * version is checked on its own too, so that a version a
-			 * failed run left behind is brought along by the rerun. */
-			if ((sl->d->reason == CWP_REASON_UNCHANGED ||
+			 * failed run left behind is brought along by the rerun.
+			 * One-way only: in two-way mode the other side's versions
+			 * are an input the first run did not align, and checking
+			 * them on the second run would break TWO-02. */
+			if (cfg.mode == CWP_MODE_ONE_WAY &&
+			    (sl->d->reason == CWP_REASON_UNCHANGED ||
 			     sl->d->reason == CWP_REASON_WITHIN_DELTA) &&
 			    sl->d->dst && sl->d->dst->key) {
 				const char *const *v = NULL;

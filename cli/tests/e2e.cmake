@@ -44,6 +44,7 @@ if(TARGET mock_emby AND TARGET emby_client)
     TIMEOUT 300
     CASES
       demo_writes_exactly_the_expected_items
+      demo_twoway_converges
       demo_without_fixtures_exits_2_with_a_hint)
   target_include_directories(e2e_demo PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()

@@ -177,6 +177,23 @@ static void demo_writes_exactly_the_expected_items(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* TWO-02 on the bundled fixtures: the two-way demo converges too (its
+ * source holds two versions of a movie at different positions). */
+static void demo_twoway_converges(void **state)
+{
+	(void)state;
+	char fixtures[PATH_MAX];
+	snprintf(fixtures, sizeof(fixtures), "%s/mock_emby/fixtures", CWP_SOURCE_DIR);
+	e2e_env e;
+	memset(&e, 0, sizeof(e));
+	e2e_run(&e, cwp__cmd_demo, "demo", "--fixtures", fixtures, "--two-way", NULL);
+	if (e.rc != 0)
+		fail_msg("demo --two-way exit %d\n%s\n%s", e.rc, e.out, e.err);
+	assert_non_null(strstr(e.out, "ok  the second run found nothing to write"));
+	free(e.out);
+	free(e.err);
+}
+
 /* Without fixtures the demo says where it looked and how to point it. */
 static void demo_without_fixtures_exits_2_with_a_hint(void **state)
 {
@@ -194,6 +211,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(demo_writes_exactly_the_expected_items),
+	    cmocka_unit_test(demo_twoway_converges),
 	    cmocka_unit_test(demo_without_fixtures_exits_2_with_a_hint),
 	};
 	if (argc > 1)
