@@ -18,6 +18,7 @@ cwp_add_cmocka_test(NAME emby_client_test
     client_index_per_library_parent_id
     client_index_429_retry_after_honoured
     client_retry_after_capped_by_max
+    client_backoff_doubles_without_retry_after
     client_index_500_then_success
     client_index_500_forever_fails_whole_index
     client_index_other_4xx_not_retried

@@ -196,9 +196,12 @@ static void client_wrong_token_is_auth_error_naming_server_not_token(void **stat
 	assert_null(strstr(msg, "wrong-token-xyz"));
 	/* 401 is not retried (READ-07). */
 	assert_int_equal_dec(mock_emby_count(m, "GET", "/Users/*"), 1);
-	cwp_index *idx = (cwp_index *)&o; /* must be reset to NULL */
+	cwp_index *sentinel = NULL;
+	assert_int_equal(cwp_index_new(&sentinel), CWP_OK);
+	cwp_index *idx = sentinel; /* a failed index leaves *out NULL */
 	assert_int_equal(emby_index(c, &idx, NULL), CWP_EAUTH);
 	assert_null(idx);
+	cwp_index_free(sentinel);
 	assert_int_equal_dec(mock_emby_count(m, "GET", "/Users/*/Items"), 1);
 	emby_client_free(c);
 	mock_emby_stop(m);
@@ -476,6 +479,29 @@ static void client_retry_after_capped_by_max(void **state)
 	int64_t took = now_ms() - t0;
 	if (took < 50 || took > 20000)
 		fail_msg("Retry-After 30 s capped at 50 ms took %lld ms", (long long)took);
+	cwp_index_free(idx);
+	teardown(f);
+}
+
+static void client_backoff_doubles_without_retry_after(void **state)
+{
+	(void)state;
+	fx *f = setup_a();
+	emby_client_free(f->c);
+	emby_options o = test_options(f->m, ALICE, ALICE_TOKEN);
+	o.backoff_ms = 100;
+	f->c = client_with(&o);
+	add_faults(f, "{\"route\":\"/Users/*/Items\",\"times\":2,\"kind\":\"status\","
+		      "\"status\":502}");
+	int64_t t0 = now_ms();
+	cwp_index *idx = NULL;
+	assert_int_equal(emby_index(f->c, &idx, NULL), CWP_OK);
+	int64_t took = now_ms() - t0;
+	if (took < 100 + 200)
+		fail_msg("two retries after 100 then 200 ms took %lld ms", (long long)took);
+	emby_stats st;
+	emby_client_stats(f->c, &st);
+	assert_int_equal_dec(st.retries, 2);
 	cwp_index_free(idx);
 	teardown(f);
 }
@@ -1168,6 +1194,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(client_index_per_library_parent_id),
     cmocka_unit_test(client_index_429_retry_after_honoured),
     cmocka_unit_test(client_retry_after_capped_by_max),
+    cmocka_unit_test(client_backoff_doubles_without_retry_after),
     cmocka_unit_test(client_index_500_then_success),
     cmocka_unit_test(client_index_500_forever_fails_whole_index),
     cmocka_unit_test(client_index_other_4xx_not_retried),
