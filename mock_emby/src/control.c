@@ -30,7 +30,9 @@ static void no_content(mock_emby__resp *rs)
 
 static bool is(const mock_emby__req *rq, const char *method, const char *pattern)
 {
-	return mock_emby__ieq(rq->method, method) && mock_emby__route_match(pattern, rq->route);
+	bool head_as_get = strcmp(method, "GET") == 0 && mock_emby__ieq(rq->method, "HEAD");
+	return (head_as_get || mock_emby__ieq(rq->method, method)) &&
+	       mock_emby__route_match(pattern, rq->route);
 }
 
 static void put_userdata(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid,

@@ -25,3 +25,8 @@ foreach(suite mock_routes mock_items mock_writes mock_faults mock_journal mock_f
     mock_emby_suite(${suite})
   endif()
 endforeach()
+
+# The binary's tests run build/bin/mock-emby.
+if(TARGET mock_fixtures)
+  add_dependencies(mock_fixtures mock-emby)
+endif()
