@@ -323,7 +323,12 @@ static int run_all(struct runner *r, const char *dir)
 	for (size_t i = 0; i < n; i++) {
 		char path[4096], *buf = NULL, *diff = NULL;
 		size_t len = 0, difflen = 0;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		int pl = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (pl < 0 || (size_t)pl >= sizeof(path)) {
+			fprintf(stderr, "cwprogress conform: path too long: %s/%s\n", dir,
+				names[i]);
+			goto done;
+		}
 		if (read_file(path, &buf, &len) != 0) {
 			fprintf(stderr, "cwprogress conform: %s\n", cwp_error_last());
 			goto done;
@@ -397,8 +402,9 @@ static const char *default_vectors_dir(void)
 	static char buf[4096];
 	const char *env = getenv("CWP_SOURCE_DIR");
 	if (env) {
-		snprintf(buf, sizeof(buf), "%s/conformance/vectors/planner", env);
-		return buf;
+		int n = snprintf(buf, sizeof(buf), "%s/conformance/vectors/planner", env);
+		if (n > 0 && (size_t)n < sizeof(buf))
+			return buf;
 	}
 	return "conformance/vectors/planner";
 }
