@@ -512,9 +512,13 @@ static int load_items(mock_emby *m, const char *dir, char *err, size_t errsz)
 	{
 		mock_emby__item *it = &m->items[m->n_items];
 		mock_emby__path_idx(jp, sizeof jp, base, m->n_items);
-		m->n_items++;
+		it->index = m->n_items++;
 		if (load_item(m, it, obj, file, jp, err, errsz) != 0)
 			goto done;
+		static const char *const codes[] = {"", "Movie", "Episode", "Series", "Season"};
+		for (size_t k = 1; k < sizeof codes / sizeof codes[0]; k++)
+			if (mock_emby__ieq(it->type, codes[k]))
+				it->type_code = (enum mock_emby__type)k;
 		if (mock_emby__map_get(&m->item_idx, it->id)) {
 			char jp2[JPATHSZ];
 			mock_emby__path_key(jp2, sizeof jp2, jp, "Id");
@@ -880,26 +884,58 @@ const mock_emby__library *mock_emby__find_library(const mock_emby *m, const char
 	return NULL;
 }
 
-int mock_emby__user_reset(mock_emby__user *u)
+void mock_emby__udc_refresh(mock_emby__udc *c, const cJSON *ud)
+{
+	memset(c, 0, sizeof *c);
+	c->ud = ud;
+	if (!ud)
+		return;
+	int64_t v;
+	const cJSON *x;
+	x = cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks");
+	if (x && mock_emby__json_int(x, 0, INT64_MAX, &v))
+		c->pos = v;
+	x = cJSON_GetObjectItemCaseSensitive(ud, "PlayCount");
+	if (x && mock_emby__json_int(x, 0, INT64_MAX, &v))
+		c->play_count = v;
+	c->played = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "Played"));
+	c->favorite = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "IsFavorite"));
+	x = cJSON_GetObjectItemCaseSensitive(ud, "LastPlayedDate");
+	c->has_last_played =
+	    cJSON_IsString(x) && mock_emby__date_parse(x->valuestring, &c->last_played);
+	/* Filters=IsResumable: position > 0 and not played, unless the fixture
+	 * says otherwise with the mock annotation cwpResumable. */
+	x = cJSON_GetObjectItemCaseSensitive(ud, "cwpResumable");
+	c->resumable = cJSON_IsBool(x) ? cJSON_IsTrue(x) : c->pos > 0 && !c->played;
+}
+
+int mock_emby__user_reset(mock_emby *m, mock_emby__user *u)
 {
 	cJSON *live = cJSON_Duplicate(u->pristine, 1);
-	if (!live)
-		return -1;
+	mock_emby__udc *cache = calloc(m->n_items ? m->n_items : 1, sizeof *cache);
 	mock_emby__map idx = {0};
+	if (!live || !cache)
+		goto fail;
 	for (cJSON *c = live->child; c; c = c->next) {
-		if (mock_emby__map_put(&idx, c->string, c) != 0) {
-			mock_emby__map_free(&idx);
-			cJSON_Delete(live);
-			return -1;
-		}
+		const mock_emby__item *it = mock_emby__find_item(m, c->string);
+		if (!it || mock_emby__map_put(&idx, c->string, c) != 0)
+			goto fail;
+		mock_emby__udc_refresh(&cache[it->index], c);
 	}
 	cJSON_Delete(u->live);
 	mock_emby__map_free(&u->idx);
+	free(u->cache);
 	u->live = live;
 	u->idx = idx;
+	u->cache = cache;
 	free(u->playing);
 	u->playing = NULL;
 	return 0;
+fail:
+	mock_emby__map_free(&idx);
+	cJSON_Delete(live);
+	free(cache);
+	return -1;
 }
 
 int mock_emby__load(mock_emby *m, const char *dir, char *err, size_t errsz)
@@ -911,7 +947,7 @@ int mock_emby__load(mock_emby *m, const char *dir, char *err, size_t errsz)
 	    load_recordings(m, dir, err, errsz) != 0)
 		return -1;
 	for (size_t i = 0; i < m->n_users; i++) {
-		if (mock_emby__user_reset(&m->users[i]) != 0) {
+		if (mock_emby__user_reset(m, &m->users[i]) != 0) {
 			snprintf(err, errsz, "%s: out of memory", dir);
 			return -1;
 		}
@@ -952,6 +988,7 @@ void mock_emby__unload(mock_emby *m)
 		cJSON_Delete(u->pristine);
 		cJSON_Delete(u->live);
 		mock_emby__map_free(&u->idx);
+		free(u->cache);
 		free(u->playing);
 	}
 	free(m->users);

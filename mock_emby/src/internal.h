@@ -116,9 +116,20 @@ typedef struct mock_emby__pid {
 	char *value;
 } mock_emby__pid;
 
+/* Item types the queries test often, as codes (anything else: OTHER). */
+enum mock_emby__type {
+	MOCK_EMBY__T_OTHER,
+	MOCK_EMBY__T_MOVIE,
+	MOCK_EMBY__T_EPISODE,
+	MOCK_EMBY__T_SERIES,
+	MOCK_EMBY__T_SEASON,
+};
+
 typedef struct mock_emby__item {
 	char *id;
 	char *type;
+	enum mock_emby__type type_code;
+	size_t index; /* position in m->items (and in each user's cache) */
 	char *name;
 	char *sort_name; /* SortName, else Name; compared case-insensitively */
 	char *series_id;
@@ -148,15 +159,26 @@ typedef struct mock_emby__library {
 	char *collection_type; /* may be NULL */
 } mock_emby__library;
 
+/* What the queries need from one item's UserData, derived once per write so
+ * that a page of a 100k-item library filters without touching JSON. */
+typedef struct mock_emby__udc {
+	const cJSON *ud; /* the user's entry (child of live), or NULL */
+	int64_t pos;
+	int64_t last_played; /* 100 ns since the epoch, when has_last_played */
+	int64_t play_count;
+	bool has_last_played, played, favorite, resumable;
+} mock_emby__udc;
+
 typedef struct mock_emby__user {
 	char *id;
 	char *name;
 	char *password;
-	char *token;        /* from server.json, else random (returned by AuthenticateByName) */
-	cJSON *pristine;    /* userdata/<id>.json: item id → UserData */
-	cJSON *live;        /* current state (under m->mu) */
-	mock_emby__map idx; /* item id → child of live (under m->mu) */
-	char *playing;      /* item id playing now (under m->mu), or NULL */
+	char *token;           /* from server.json, else random (returned by AuthenticateByName) */
+	cJSON *pristine;       /* userdata/<id>.json: item id → UserData */
+	cJSON *live;           /* current state (under m->mu) */
+	mock_emby__map idx;    /* item id → child of live (under m->mu) */
+	mock_emby__udc *cache; /* per item index (under m->mu) */
+	char *playing;         /* item id playing now (under m->mu), or NULL */
 } mock_emby__user;
 
 typedef struct mock_emby__recording {
@@ -269,8 +291,11 @@ void mock_emby__unload(mock_emby *m);
 mock_emby__user *mock_emby__find_user(mock_emby *m, const char *id);
 const mock_emby__item *mock_emby__find_item(const mock_emby *m, const char *id);
 const mock_emby__library *mock_emby__find_library(const mock_emby *m, const char *id);
-/* Rebuild u->live and u->idx from u->pristine (caller holds mu or is alone). */
-int mock_emby__user_reset(mock_emby__user *u);
+/* Rebuild u->live, u->idx and u->cache from u->pristine (caller holds mu or
+ * is alone). */
+int mock_emby__user_reset(mock_emby *m, mock_emby__user *u);
+/* Recompute the cache entry of one item from its UserData (NULL = none). */
+void mock_emby__udc_refresh(mock_emby__udc *c, const cJSON *ud);
 /* Check a UserData object from a fixture or the control API. */
 int mock_emby__check_userdata(const cJSON *ud, const char *file, const char *jpath, char *err,
 			      size_t errsz);

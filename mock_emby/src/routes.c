@@ -87,48 +87,22 @@ static bool list_has(const list *l, const char *s)
 
 /* ---- user data (callers hold m->mu) ---- */
 
-static const cJSON *ud_of(const mock_emby__user *u, const char *item_id)
+static const mock_emby__udc no_userdata; /* an item the user never touched */
+
+static const mock_emby__udc *udc_of(const mock_emby__user *u, const mock_emby__item *it)
 {
-	return u ? mock_emby__map_get(&u->idx, item_id) : NULL;
+	return u ? &u->cache[it->index] : &no_userdata;
+}
+
+static const cJSON *ud_of(const mock_emby__user *u, const mock_emby__item *it)
+{
+	return udc_of(u, it)->ud;
 }
 
 static int64_t ud_pos(const cJSON *ud)
 {
 	int64_t v = 0;
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks");
-	if (!p || !mock_emby__json_int(p, 0, INT64_MAX, &v))
-		return 0;
-	return v;
-}
-
-static bool ud_played(const cJSON *ud)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "Played"));
-}
-
-static bool ud_favorite(const cJSON *ud)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "IsFavorite"));
-}
-
-static bool ud_resumable(const cJSON *ud)
-{
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(ud, "cwpResumable");
-	if (cJSON_IsBool(o))
-		return cJSON_IsTrue(o);
-	return ud_pos(ud) > 0 && !ud_played(ud);
-}
-
-static bool ud_last_played(const cJSON *ud, int64_t *t)
-{
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(ud, "LastPlayedDate");
-	return cJSON_IsString(d) && mock_emby__date_parse(d->valuestring, t);
-}
-
-static int64_t ud_play_count(const cJSON *ud)
-{
-	int64_t v = 0;
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(ud, "PlayCount");
 	if (!p || !mock_emby__json_int(p, 0, INT64_MAX, &v))
 		return 0;
 	return v;
@@ -186,7 +160,7 @@ static void render_item(mock_emby__buf *b, const mock_emby__item *it, const mock
 	mock_emby__buf_put(b, it->json, it->json_len);
 	if (u && (flags & UD_ON)) {
 		mock_emby__buf_puts(b, it->json_has_keys ? ",\"UserData\":" : "\"UserData\":");
-		render_userdata(b, ud_of(u, it->id), flags);
+		render_userdata(b, ud_of(u, it), flags);
 	}
 	mock_emby__buf_puts(b, "}");
 }
@@ -305,12 +279,11 @@ static int cmp_entry(const void *pa, const void *pb)
 
 static void fill_keys(entry *e, const mock_emby__item *it, const mock_emby__user *u)
 {
+	const mock_emby__udc *c = udc_of(u, it);
 	for (size_t k = 0; k < e->spec->n; k++) {
-		const cJSON *ud;
 		switch (e->spec->key[k]) {
 		case SK_DATE_PLAYED:
-			ud = ud_of(u, it->id);
-			e->has[k] = ud_last_played(ud, &e->ik[k]);
+			e->has[k] = c->has_last_played, e->ik[k] = c->last_played;
 			break;
 		case SK_NAME:
 			e->sk[k] = it->sort_name;
@@ -328,7 +301,7 @@ static void fill_keys(entry *e, const mock_emby__item *it, const mock_emby__user
 			e->has[k] = it->has_runtime, e->ik[k] = it->runtime;
 			break;
 		case SK_PLAY_COUNT:
-			e->has[k] = true, e->ik[k] = ud_play_count(ud_of(u, it->id));
+			e->has[k] = true, e->ik[k] = c->play_count;
 			break;
 		case SK_EPISODE:
 			/* season, then episode; a missing number sorts last */
@@ -377,9 +350,34 @@ typedef struct iq {
 	long season_no;     /* -1 = any */
 	const char *season_id;
 	list incl, excl, filters, ids, any_pid, fields, sort_by, sort_order, media;
+	unsigned incl_mask, excl_mask; /* bits of enum mock_emby__type */
+	unsigned filter;               /* F_* below */
 	unsigned ud_flags;
 	bool resume; /* Items/Resume */
 } iq;
+
+enum {
+	F_RESUMABLE = 1,
+	F_PLAYED = 2,
+	F_UNPLAYED = 4,
+	F_FAVORITE = 8,
+	F_FOLDER = 16,
+	F_NOT_FOLDER = 32
+};
+
+static unsigned type_mask(const list *l)
+{
+	static const char *const codes[] = {"", "Movie", "Episode", "Series", "Season"};
+	unsigned mask = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		unsigned bit = 1; /* OTHER: compare names */
+		for (size_t k = 1; k < sizeof codes / sizeof codes[0]; k++)
+			if (mock_emby__ieq(l->v[i], codes[k]))
+				bit = 1u << k;
+		mask |= bit;
+	}
+	return mask;
+}
 
 static void iq_free(iq *q)
 {
@@ -438,6 +436,18 @@ static int iq_parse(iq *q, const mock_emby__req *rq, mock_emby__resp *rs)
 			return -1;
 		}
 	}
+	q->incl_mask = type_mask(&q->incl);
+	q->excl_mask = type_mask(&q->excl);
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} filters[] = {{"IsResumable", F_RESUMABLE}, {"IsPlayed", F_PLAYED},
+		       {"IsUnplayed", F_UNPLAYED},   {"IsFavorite", F_FAVORITE},
+		       {"IsFolder", F_FOLDER},       {"IsNotFolder", F_NOT_FOLDER}};
+	for (size_t i = 0; i < q->filters.n; i++)
+		for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++)
+			if (mock_emby__ieq(q->filters.v[i], filters[k].name))
+				q->filter |= filters[k].bit;
 	q->ud_flags = q->enable_ud ? UD_ON : 0;
 	if (list_has(&q->fields, "UserDataLastPlayedDate"))
 		q->ud_flags |= UD_LAST_PLAYED;
@@ -505,33 +515,36 @@ static bool in_scope(const iq *q, const mock_emby__item *it)
 	return q->parent && dp && strcmp(dp, q->parent) == 0;
 }
 
-static bool keep(const iq *q, const mock_emby__item *it, const cJSON *ud)
+static bool type_in(unsigned mask, const list *names, const mock_emby__item *it)
 {
-	if (q->incl.n && !list_has(&q->incl, it->type))
+	if (it->type_code != MOCK_EMBY__T_OTHER)
+		return mask & (1u << it->type_code);
+	return (mask & 1u) && list_has(names, it->type);
+}
+
+static bool keep(const iq *q, const mock_emby__item *it, const mock_emby__udc *c)
+{
+	if (q->incl.n && !type_in(q->incl_mask, &q->incl, it))
 		return false;
-	if (q->excl.n && list_has(&q->excl, it->type))
+	if (q->excl.n && type_in(q->excl_mask, &q->excl, it))
 		return false;
 	if (q->media.n) {
-		bool video = !it->is_folder && (is_type(it, "Movie") || is_type(it, "Episode") ||
+		bool video = !it->is_folder && (it->type_code == MOCK_EMBY__T_MOVIE ||
+						it->type_code == MOCK_EMBY__T_EPISODE ||
 						is_type(it, "Video") || is_type(it, "MusicVideo"));
 		if (!(video && list_has(&q->media, "Video")))
 			return false;
 	}
-	for (size_t i = 0; i < q->filters.n; i++) {
-		const char *f = q->filters.v[i];
-		if ((mock_emby__ieq(f, "IsResumable") && !ud_resumable(ud)) ||
-		    (mock_emby__ieq(f, "IsPlayed") && !ud_played(ud)) ||
-		    (mock_emby__ieq(f, "IsUnplayed") && ud_played(ud)) ||
-		    (mock_emby__ieq(f, "IsFavorite") && !ud_favorite(ud)) ||
-		    (mock_emby__ieq(f, "IsFolder") && !it->is_folder) ||
-		    (mock_emby__ieq(f, "IsNotFolder") && it->is_folder))
-			return false;
-	}
-	if (q->resume && !ud_resumable(ud))
+	unsigned f = q->filter;
+	if (f && (((f & F_RESUMABLE) && !c->resumable) || ((f & F_PLAYED) && !c->played) ||
+		  ((f & F_UNPLAYED) && c->played) || ((f & F_FAVORITE) && !c->favorite) ||
+		  ((f & F_FOLDER) && !it->is_folder) || ((f & F_NOT_FOLDER) && it->is_folder)))
 		return false;
-	if (q->is_played >= 0 && ud_played(ud) != (q->is_played == 1))
+	if (q->resume && !c->resumable)
 		return false;
-	if (q->is_favorite >= 0 && ud_favorite(ud) != (q->is_favorite == 1))
+	if (q->is_played >= 0 && c->played != (q->is_played == 1))
+		return false;
+	if (q->is_favorite >= 0 && c->favorite != (q->is_favorite == 1))
 		return false;
 	if (q->has_tmdb >= 0 && has_pid(it, "tmdb") != (q->has_tmdb == 1))
 		return false;
@@ -571,13 +584,35 @@ static void render_views(mock_emby *m, mock_emby__buf *b, long start, long limit
 		mock_emby__buf_printf(b, "],\"TotalRecordCount\":%zu}", total);
 }
 
+typedef struct idxv {
+	size_t *v;
+	size_t n, cap;
+} idxv;
+
+static bool idxv_push(idxv *x, size_t i)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 512;
+		size_t *v = realloc(x->v, cap * sizeof *v);
+		if (!v)
+			return false;
+		x->v = v;
+		x->cap = cap;
+	}
+	x->v[x->n++] = i;
+	return true;
+}
+
 /* Run an item query and render its answer: the {"Items", "TotalRecordCount"}
- * envelope, or a bare array (Items/Latest). */
+ * envelope, or a bare array (Items/Latest). Without SortBy only the page's
+ * items are kept while counting, so a page of a large library costs one pass
+ * over the items and nothing per item but the tests. */
 static void run_query(mock_emby *m, iq *q, const mock_emby__user *u, mock_emby__resp *rs,
 		      bool envelope)
 {
+	idxv hits = {0};
 	entry *ents = NULL;
-	size_t n = 0;
+	bool ok = true;
 	sort_spec spec = {0};
 	sort_parse(&spec, &q->sort_by, &q->sort_order);
 	if (q->resume && spec.n == 0) {
@@ -595,60 +630,72 @@ static void run_query(mock_emby *m, iq *q, const mock_emby__user *u, mock_emby__
 		render_views(m, &rs->body, q->start, q->limit, envelope);
 		return;
 	}
-	size_t cap = q->ids.n ? q->ids.n : m->n_items;
-	ents = calloc(cap ? cap : 1, sizeof *ents);
-	if (!ents) {
+	bool sorting = spec.n > 0;
+	size_t from = (size_t)q->start;
+	size_t to = q->limit < 0 ? SIZE_MAX : from + (size_t)q->limit;
+	size_t total = 0;
+	pthread_mutex_lock(&m->mu);
+	if (q->ids.n) {
+		for (size_t i = 0; i < q->ids.n && ok; i++) {
+			const mock_emby__item *it = mock_emby__find_item(m, q->ids.v[i]);
+			bool dup = false;
+			for (size_t j = 0; it && j < i && !dup; j++)
+				dup = strcmp(q->ids.v[j], it->id) == 0;
+			if (!it || dup || !keep(q, it, udc_of(u, it)))
+				continue;
+			if (sorting || (total >= from && total < to))
+				ok = idxv_push(&hits, it->index);
+			total++;
+		}
+	} else {
+		for (size_t i = 0; i < m->n_items && ok; i++) {
+			const mock_emby__item *it = &m->items[i];
+			if (!in_scope(q, it) || !keep(q, it, udc_of(u, it)))
+				continue;
+			if (sorting || (total >= from && total < to))
+				ok = idxv_push(&hits, i);
+			total++;
+		}
+	}
+	size_t first = 0, last = hits.n; /* the page within hits */
+	if (ok && sorting) {
+		ents = calloc(hits.n ? hits.n : 1, sizeof *ents);
+		ok = ents != NULL;
+		for (size_t i = 0; ok && i < hits.n; i++) {
+			ents[i].idx = hits.v[i];
+			ents[i].spec = &spec;
+			fill_keys(&ents[i], &m->items[hits.v[i]], u);
+		}
+		if (ok) {
+			qsort(ents, hits.n, sizeof *ents, cmp_entry);
+			for (size_t i = 0; i < hits.n; i++)
+				hits.v[i] = ents[i].idx;
+		}
+		first = from < hits.n ? from : hits.n;
+		last = to < hits.n ? to : hits.n;
+	}
+	mock_emby__buf *b = &rs->body;
+	mock_emby__buf_puts(b, envelope ? "{\"Items\":[" : "[");
+	for (size_t i = first; ok && i < last; i++) {
+		if (i > first)
+			mock_emby__buf_puts(b, ",");
+		render_item(b, &m->items[hits.v[i]], u, q->ud_flags);
+	}
+	pthread_mutex_unlock(&m->mu);
+	free(ents);
+	free(hits.v);
+	if (!ok) {
+		mock_emby__buf_free(b);
 		mock_emby__resp_text(rs, 500, "Out of memory.");
 		return;
 	}
-	pthread_mutex_lock(&m->mu);
-	if (q->ids.n) {
-		for (size_t i = 0; i < q->ids.n; i++) {
-			const mock_emby__item *it = mock_emby__find_item(m, q->ids.v[i]);
-			bool dup = false;
-			for (size_t j = 0; it && j < n && !dup; j++)
-				dup = &m->items[ents[j].idx] == it;
-			if (!it || dup || !keep(q, it, ud_of(u, it->id)))
-				continue;
-			ents[n].idx = (size_t)(it - m->items);
-			n++;
-		}
-	} else {
-		for (size_t i = 0; i < m->n_items; i++) {
-			const mock_emby__item *it = &m->items[i];
-			if (!in_scope(q, it) || !keep(q, it, ud_of(u, it->id)))
-				continue;
-			ents[n++].idx = i;
-		}
-	}
-	if (spec.n) {
-		for (size_t i = 0; i < n; i++) {
-			ents[i].spec = &spec;
-			fill_keys(&ents[i], &m->items[ents[i].idx], u);
-		}
-		qsort(ents, n, sizeof *ents, cmp_entry);
-	}
-	size_t from = (size_t)q->start < n ? (size_t)q->start : n;
-	size_t to = q->limit < 0 || (size_t)q->limit > n - from ? n : from + (size_t)q->limit;
-	mock_emby__buf *b = &rs->body;
-	if (envelope)
-		mock_emby__buf_puts(b, "{\"Items\":[");
-	else
-		mock_emby__buf_puts(b, "[");
-	for (size_t i = from; i < to; i++) {
-		if (i > from)
-			mock_emby__buf_puts(b, ",");
-		render_item(b, &m->items[ents[i].idx], u, q->ud_flags);
-	}
-	pthread_mutex_unlock(&m->mu);
 	/* Without EnableTotalRecordCount the count is not computed: the mock
 	 * then sends the number of items returned (docs/FIXTURES.md). */
 	if (envelope)
 		mock_emby__buf_printf(b, "],\"TotalRecordCount\":%zu}",
-				      q->enable_total ? n : to - from);
+				      q->enable_total ? total : last - first);
 	else
 		mock_emby__buf_puts(b, "]");
-	free(ents);
 }
 
 /* ---- routes ---- */
@@ -692,6 +739,7 @@ static void get_latest(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, co
 			iq_free(&q);
 			return;
 		}
+		q.incl_mask = type_mask(&q.incl);
 		if (q.is_played < 0)
 			q.is_played = 0;
 		if (!q.sort_by.n) {
@@ -746,7 +794,7 @@ static void get_item(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, cons
 	resp_json(rs);
 	pthread_mutex_lock(&m->mu);
 	if (only_userdata)
-		render_userdata(&rs->body, ud_of(u, it->id), UD_ALL);
+		render_userdata(&rs->body, ud_of(u, it), UD_ALL);
 	else
 		render_item(&rs->body, it, u, UD_ALL);
 	pthread_mutex_unlock(&m->mu);
@@ -762,7 +810,10 @@ static cJSON *ud_for_write(mock_emby__user *u, const char *item_id)
 	ud = cJSON_CreateObject();
 	if (!ud)
 		return NULL;
-	cJSON_AddItemToObject(u->live, item_id, ud);
+	if (!cJSON_AddItemToObject(u->live, item_id, ud)) {
+		cJSON_Delete(ud);
+		return NULL;
+	}
 	if (mock_emby__map_put(&u->idx, ud->string, ud) != 0) {
 		cJSON_Delete(cJSON_DetachItemViaPointer(u->live, ud));
 		return NULL;
@@ -789,6 +840,13 @@ static void recompute_percentage(cJSON *ud, const mock_emby__item *it)
 			  cJSON_CreateNumber((double)pos * 100.0 / (double)it->runtime));
 	else
 		cJSON_DeleteItemFromObjectCaseSensitive(ud, "PlayedPercentage");
+}
+
+/* After every write: the percentage, and the query cache of the item. */
+static void finish_write(mock_emby__user *u, const mock_emby__item *it, cJSON *ud)
+{
+	recompute_percentage(ud, it);
+	mock_emby__udc_refresh(&u->cache[it->index], ud);
 }
 
 /* A tick value as Emby accepts it: a non-negative integer, as a JSON number
@@ -826,6 +884,7 @@ int mock_emby__set_userdata_locked(mock_emby *m, mock_emby__user *u, const char 
 		old->child = ud->child;
 		ud->child = tmp;
 		cJSON_Delete(ud);
+		mock_emby__udc_refresh(&u->cache[it->index], old);
 		return 0;
 	}
 	if (!cJSON_AddItemToObject(u->live, it->id, ud))
@@ -834,6 +893,7 @@ int mock_emby__set_userdata_locked(mock_emby *m, mock_emby__user *u, const char 
 		cJSON_DetachItemViaPointer(u->live, ud);
 		return -1;
 	}
+	mock_emby__udc_refresh(&u->cache[it->index], ud);
 	return 0;
 }
 
@@ -903,7 +963,7 @@ static void post_userdata(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs,
 			ok = ok && set_value(ud, "PlayCount", cJSON_CreateNumber((double)count));
 		if (fav)
 			ok = ok && set_value(ud, "IsFavorite", cJSON_CreateBool(cJSON_IsTrue(fav)));
-		recompute_percentage(ud, it);
+		finish_write(u, it, ud);
 	}
 	pthread_mutex_unlock(&m->mu);
 	cJSON_Delete(body);
@@ -953,7 +1013,7 @@ static void played_items(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, 
 		mock_emby__date_format(d, sizeof d, when);
 		ok = set_value(ud, "Played", cJSON_CreateBool(1)) &&
 		     set_value(ud, "PlayCount",
-			       cJSON_CreateNumber((double)(ud_play_count(ud) + 1))) &&
+			       cJSON_CreateNumber((double)(u->cache[it->index].play_count + 1))) &&
 		     set_value(ud, "PlaybackPositionTicks", cJSON_CreateNumber(0)) &&
 		     set_value(ud, "LastPlayedDate", cJSON_CreateString(d));
 	} else {
@@ -964,7 +1024,7 @@ static void played_items(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, 
 		cJSON_DeleteItemFromObjectCaseSensitive(ud, "LastPlayedDate");
 	}
 	if (ud) {
-		recompute_percentage(ud, it);
+		finish_write(u, it, ud);
 		resp_json(rs);
 		render_userdata(&rs->body, ud, UD_ALL);
 	}
@@ -1008,7 +1068,7 @@ static void get_sessions(mock_emby *m, mock_emby__resp *rs)
 		mock_emby__buf_printf(b,
 				      ",\"PlayState\":{\"PositionTicks\":%lld,\"CanSeek\":true,"
 				      "\"IsPaused\":false,\"IsMuted\":false}}",
-				      (long long)ud_pos(ud_of(u, it->id)));
+				      (long long)udc_of(u, it)->pos);
 	}
 	pthread_mutex_unlock(&m->mu);
 	mock_emby__buf_puts(b, "]");

@@ -906,7 +906,7 @@ void mock_emby_reset(mock_emby *m)
 {
 	pthread_mutex_lock(&m->mu);
 	for (size_t i = 0; i < m->n_users; i++)
-		mock_emby__user_reset(&m->users[i]);
+		mock_emby__user_reset(m, &m->users[i]);
 	cJSON *s = cJSON_Duplicate(m->sessions_pristine, 1);
 	if (s) {
 		cJSON_Delete(m->sessions);
