@@ -335,7 +335,8 @@ int cwp_plan_new(cwp_plan **out, const cwp_index *src, const cwp_index *dst, con
 		goto done;
 	p->n = ns;
 	if (cfg->mode == CWP_MODE_TWO_WAY) {
-		cwp_decision *bwd = p->dec + ns;
+		/* p->dec is NULL when both sides are empty: NULL + 0 is undefined */
+		cwp_decision *bwd = p->dec ? p->dec + ns : NULL;
 		if ((rc = plan_direction(bwd, dst, src, cfg, CWP_DIR_BACKWARD)) != 0)
 			goto done;
 		p->n = n;
