@@ -86,7 +86,7 @@ static void journal_redacts_every_token_and_password(void **state)
 	const char *secrets[] = {A_TOKEN, A_APIKEY, "wrong-secret-token", "alice-demo-password"};
 	for (size_t i = 0; i < 4; i++)
 		if (strstr(s, secrets[i]))
-			fail_msg("journal holds a secret (%zu): %s", i, s);
+			fail_msg("the journal holds secret number %zu", i); /* never print it */
 	assert_non_null(strstr(s, "<redacted>"));
 	cJSON *j = cJSON_Parse(s);
 	mock_emby_free(s);

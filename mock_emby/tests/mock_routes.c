@@ -104,7 +104,8 @@ static void routes_accept_every_token_form(void **state)
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		mt_resp r = mt_req(m, "GET", path, forms[i], NULL);
 		if (r.status != 200)
-			fail_msg("token form %zu (%s): status %ld", i, forms[i][0], r.status);
+			fail_msg("token form %zu: status %ld", i,
+				 r.status); /* no token in output */
 		mt_free(&r);
 	}
 	const char *queries[] = {"?api_key=" A_TOKEN, "?API_KEY=" A_APIKEY,
@@ -114,7 +115,7 @@ static void routes_accept_every_token_form(void **state)
 		snprintf(p, sizeof p, "%s%s", path, queries[i]);
 		mt_resp r = mt_req(m, "GET", p, NULL, NULL);
 		if (r.status != 200)
-			fail_msg("query form %s: status %ld", queries[i], r.status);
+			fail_msg("query form %zu: status %ld", i, r.status);
 		mt_free(&r);
 	}
 	mock_emby_stop(m);
