@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "index_internal.h"
+#include "index_lite.h"
 #include "cwp/parse.h"
 
 #define MAX_EXACT_DOUBLE 9007199254740991.0 /* 2^53 - 1 */
@@ -576,6 +577,7 @@ typedef struct reader {
 	src_loc loc;
 	mapping *map;
 	namebuf names;
+	cwp__lite lite; /* the allocation-free reader for ordinary records */
 } reader;
 
 static int syntax_error(reader *r)
@@ -604,14 +606,21 @@ static bool is_record_field(const char *name)
 /* One record value at [i, end) under key (NULL for JSON lines). */
 static int read_record(reader *r, const char *key, size_t i, size_t end)
 {
-	cJSON *v = parse_slice(&r->s, i, end);
-	int rc;
+	const cJSON *v = NULL;
+	cJSON *owned = NULL;
+	int rc = cwp__lite_parse(&r->lite, r->s.b + i, end - i, &v);
 
-	if (!v)
-		return value_error(r, i, key ? "record value" : "line");
+	if (rc < 0)
+		return cwp_error_set(rc, "index: out of memory");
+	if (rc == 0) {
+		/* declined by the lite reader (escapes, odd numbers, ...) */
+		v = owned = parse_slice(&r->s, i, end);
+		if (!v)
+			return value_error(r, i, key ? "record value" : "line");
+	}
 	r->loc.off = i;
 	rc = put_record(r->idx, key, v, r->w, &r->loc);
-	cJSON_Delete(v);
+	cJSON_Delete(owned);
 	if (rc == CWP_EINVAL)
 		rc = CWP_OK; /* dropped with a warning: the file goes on */
 	release_pages(r->map, end);
@@ -726,10 +735,44 @@ static int not_an_index(reader *r, size_t i)
 			     r->loc.name, what);
 }
 
+/* Which form: is the object at i a record (JSON lines) rather than an index
+ * (object form)? A record's first member is named like a record field and
+ * holds a scalar, or it is ids/show_ids holding an object of provider ids.
+ * An index member holds a record object, whatever its key ("episode" and
+ * "ids" are possible keys): for ids/show_ids the object is a record when it
+ * has a "type" member. */
+static bool first_is_record(reader *r, size_t i)
+{
+	size_t j = skip_ws(&r->s, i + 1), end, vend;
+	bool esc = false, record = true;
+	const char *first;
+	scan s = r->s; /* probing: leave no error behind */
+
+	if (j >= s.len || s.b[j] != '"' || !scan_string(&s, j, &end, &esc) ||
+	    decode_name(&s, j, end, esc, &r->names, &first) != CWP_OK || !is_record_field(first))
+		return false;
+	bool ids = strcmp(first, "ids") == 0 || strcmp(first, "show_ids") == 0;
+	j = skip_ws(&s, end);
+	if (j >= s.len || s.b[j] != ':')
+		return true; /* malformed either way; JSON lines report it by line */
+	j = skip_ws(&s, j + 1);
+	if (j >= s.len || s.b[j] != '{')
+		return true; /* a scalar or array: a record field's value */
+	if (!ids)
+		return false; /* only ids/show_ids hold objects in a record */
+	if (scan_value(&s, j, &vend)) {
+		cJSON *v = parse_slice(&s, j, vend);
+		if (cJSON_IsObject(v) && cJSON_GetObjectItemCaseSensitive(v, "type"))
+			record = false; /* {"ids": {"type": ...}}: an index keyed "ids" */
+		cJSON_Delete(v);
+	}
+	return record;
+}
+
 static int read_text(cwp_index *idx, const char *b, size_t len, cwp_warnings *w, const char *name,
 		     mapping *map)
 {
-	reader r = {idx, w, {b, len, NULL, 0}, {name, b, 0, 0, 1}, map, {NULL, 0}};
+	reader r = {idx, w, {b, len, NULL, 0}, {name, b, 0, 0, 1}, map, {NULL, 0}, CWP__LITE_INIT};
 	size_t i = 0;
 	int rc;
 
@@ -744,17 +787,10 @@ static int read_text(cwp_index *idx, const char *b, size_t len, cwp_warnings *w,
 		rc = not_an_index(&r, i);
 		goto done;
 	}
-	/* Which form: the first member of a JSON-lines record is a field name. */
-	size_t j = skip_ws(&r.s, i + 1), end;
-	bool esc = false;
-	const char *first;
-	if (j < len && b[j] == '"' && scan_string(&r.s, j, &end, &esc) &&
-	    decode_name(&r.s, j, end, esc, &r.names, &first) == CWP_OK && is_record_field(first))
-		rc = read_lines(&r, i);
-	else
-		rc = read_object(&r, i);
+	rc = first_is_record(&r, i) ? read_lines(&r, i) : read_object(&r, i);
 done:
 	free(r.names.p);
+	cwp__lite_free(&r.lite);
 	return rc;
 }
 

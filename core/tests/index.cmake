@@ -26,6 +26,7 @@ cwp_add_cmocka_test(NAME test_index_json
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_index_json.c
   LIBS cwp_core LABEL unit
   CASES index_json_object_form_every_field index_json_lines_form_detected
+        index_json_keys_named_like_fields_stay_object_form
         index_json_empty_inputs_are_empty_indexes index_json_ids_names_and_values
         index_json_numeric_strings_accepted index_json_bad_field_absent_with_warning
         index_json_absent_values_are_not_warnings index_json_record_without_type_dropped
@@ -34,4 +35,6 @@ cwp_add_cmocka_test(NAME test_index_json
         index_json_buffer_is_not_nul_terminated index_json_duplicate_keys_merge
         index_json_write_exact_bytes index_json_round_trip_identical_bytes
         record_to_json_matches_the_writer put_json_direct_computes_key_and_reports_drops
-        index_json_many_records_both_forms)
+        index_json_many_records_both_forms lite_reader_agrees_with_cjson)
+# the lite reader is private: its test reads core/src/index_lite.h
+target_include_directories(test_index_json PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
