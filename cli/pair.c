@@ -94,8 +94,11 @@ static int get_int(int *dst, const cJSON *obj, const char *key, int lo, int hi, 
 }
 
 static const char *const endpoint_keys[] = {
-    "label",        "url",     "user_id",   "token_env", "token_file",    "username",
-    "password_env", "ca_file", "libraries", "page_size", "max_in_flight", NULL,
+    "label",      "url",          "user_id",       "token_env",
+    "token_file", "username",     "password_env",  "ca_file",
+    "libraries",  "page_size",    "max_in_flight", "connect_timeout_ms",
+    "timeout_ms", "max_attempts", "backoff_ms",    "max_response_bytes",
+    NULL,
 };
 
 void cwp__endpoint_free(cwp__endpoint *e)
@@ -169,7 +172,14 @@ int cwp__endpoint_from_json(cwp__endpoint *out, const cJSON *obj, const char *si
 	    (rc = dup_string(&e.password_env, obj, "password_env", where, err, errsz)) ||
 	    (rc = dup_string(&e.ca_file, obj, "ca_file", where, err, errsz)) ||
 	    (rc = get_int(&e.page_size, obj, "page_size", 1, 10000, where, err, errsz)) ||
-	    (rc = get_int(&e.max_in_flight, obj, "max_in_flight", 1, 64, where, err, errsz)))
+	    (rc = get_int(&e.max_in_flight, obj, "max_in_flight", 1, 64, where, err, errsz)) ||
+	    (rc = get_int(&e.connect_timeout_ms, obj, "connect_timeout_ms", 1, 600000, where, err,
+			  errsz)) ||
+	    (rc = get_int(&e.timeout_ms, obj, "timeout_ms", 1, 3600000, where, err, errsz)) ||
+	    (rc = get_int(&e.max_attempts, obj, "max_attempts", 1, 10, where, err, errsz)) ||
+	    (rc = get_int(&e.backoff_ms, obj, "backoff_ms", 1, 60000, where, err, errsz)) ||
+	    (rc = get_int(&e.max_response_bytes, obj, "max_response_bytes", 1024, INT32_MAX, where,
+			  err, errsz)))
 		goto done;
 	if (!e.label && !(e.label = strdup(side_name))) {
 		rc = CWP_ENOMEM;

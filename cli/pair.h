@@ -3,7 +3,9 @@
  *
  *   {"source":      {"url", "user_id", "token_env" | "token_file",
  *                    "username", "password_env", "libraries", "label",
- *                    "ca_file", "page_size", "max_in_flight"},
+ *                    "ca_file", "page_size", "max_in_flight",
+ *                    "connect_timeout_ms", "timeout_ms", "max_attempts",
+ *                    "backoff_ms", "max_response_bytes"},
  *    "destination": {…},
  *    "features": {"progress": {…}}}
  *
@@ -31,6 +33,9 @@ typedef struct cwp__endpoint {
 	size_t n_libraries;
 	int page_size;     /* 0 = client default */
 	int max_in_flight; /* 0 = client default */
+	/* READ-07/08 knobs (0 = client default): short ones let the fault
+	 * tests (cli/tests/faults.c) and slow links set them per server. */
+	int connect_timeout_ms, timeout_ms, max_attempts, backoff_ms, max_response_bytes;
 } cwp__endpoint;
 
 typedef struct cwp__pair {

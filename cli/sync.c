@@ -418,6 +418,16 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		eo.ca_file = o->ca_file ? o->ca_file : ep->ca_file;
 		if (ep->page_size > 0)
 			eo.page_size = ep->page_size;
+		if (ep->connect_timeout_ms > 0)
+			eo.connect_timeout_ms = ep->connect_timeout_ms;
+		if (ep->timeout_ms > 0)
+			eo.total_timeout_ms = ep->timeout_ms;
+		if (ep->max_attempts > 0)
+			eo.max_attempts = ep->max_attempts;
+		if (ep->backoff_ms > 0)
+			eo.backoff_ms = ep->backoff_ms;
+		if (ep->max_response_bytes > 0)
+			eo.max_body = (size_t)ep->max_response_bytes;
 		if (o->max_in_flight > 0)
 			eo.max_in_flight = o->max_in_flight;
 		else if (ep->max_in_flight > 0)
