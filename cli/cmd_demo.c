@@ -51,6 +51,13 @@ static void usage(FILE *f)
 		"  -h, --help\n");
 }
 
+/* a + b into a path buffer; false when the result would not fit. */
+static bool path_cat(char *out, size_t outsz, const char *a, const char *b)
+{
+	int n = snprintf(out, outsz, "%s%s", a, b);
+	return n >= 0 && (size_t)n < outsz;
+}
+
 static bool is_dir(const char *p)
 {
 	struct stat st;
@@ -62,9 +69,9 @@ static bool has_demo(const char *dir)
 	char a[PATH_MAX], b[PATH_MAX];
 	if (!dir || !*dir)
 		return false;
-	snprintf(a, sizeof(a), "%s/demo-a/server.json", dir);
-	snprintf(b, sizeof(b), "%s/demo-b/server.json", dir);
-	return access(a, R_OK) == 0 && access(b, R_OK) == 0;
+	return path_cat(a, sizeof(a), dir, "/demo-a/server.json") &&
+	       path_cat(b, sizeof(b), dir, "/demo-b/server.json") && access(a, R_OK) == 0 &&
+	       access(b, R_OK) == 0;
 }
 
 /* Where the bundled fixtures are, in this order: --fixtures,
@@ -150,7 +157,10 @@ static int read_demo_user(struct demo_user *u, const char *server_dir, char *err
 	char path[PATH_MAX], *text = NULL;
 	size_t len = 0;
 	memset(u, 0, sizeof(*u));
-	snprintf(path, sizeof(path), "%s/server.json", server_dir);
+	if (!path_cat(path, sizeof(path), server_dir, "/server.json")) {
+		snprintf(err, errsz, "fixture path too long");
+		return CWP_ERANGE;
+	}
 	int rc = cwp__read_file(&text, &len, path, (size_t)16 << 20, err, errsz);
 	if (rc)
 		return rc;
@@ -177,8 +187,8 @@ static int read_demo_user(struct demo_user *u, const char *server_dir, char *err
 		}
 	}
 	cJSON_Delete(root);
-	if (rc == CWP_ENOTFOUND)
-		snprintf(err, errsz, "%s names no user with a Token", path);
+	if (rc == CWP_ENOTFOUND && snprintf(err, errsz, "%s names no user with a Token", path) < 0)
+		err[0] = 0;
 	if (rc)
 		demo_user_free(u);
 	return rc;

@@ -242,10 +242,14 @@ void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 	if (r->warnings)
 		fprintf(out, "  %s%zu warning%s%s\n", cwp__so(t, CWP__YELLOW), r->warnings,
 			r->warnings == 1 ? "" : "s", R);
-	if (t->verbosity > 0)
-		fprintf(out, "  %srequests: source %zu, destination %zu; %.1f s%s\n", D,
-			r->side[0].requests, r->side[1].requests, (double)r->elapsed_ms / 1000.0,
-			R);
+	if (t->verbosity > 0) {
+		fprintf(out, "  %srequests: source %zu, destination %zu; %.1f s (", D,
+			r->side[0].requests, r->side[1].requests, (double)r->elapsed_ms / 1000.0);
+		for (int k = 0; k < CWP__PH_COUNT; k++)
+			fprintf(out, "%s%s %.1f", k ? ", " : "", cwp__phase_name(k),
+				(double)r->phase_ms[k] / 1000.0);
+		fprintf(out, ")%s\n", R);
+	}
 }
 
 static void add_ms(cJSON *o, const char *k, bool has, int64_t v)
@@ -361,6 +365,9 @@ cJSON *cwp__report_to_json(const cwp__report *r)
 		cJSON_AddNullToObject(o, "journal");
 	cJSON_AddNumberToObject(o, "warnings", (double)r->warnings);
 	cJSON_AddNumberToObject(o, "elapsed_ms", (double)r->elapsed_ms);
+	cJSON *ph = cJSON_AddObjectToObject(o, "phase_ms");
+	for (int k = 0; k < CWP__PH_COUNT; k++)
+		cJSON_AddNumberToObject(ph, cwp__phase_name(k), (double)r->phase_ms[k]);
 	return o;
 }
 

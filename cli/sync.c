@@ -97,6 +97,13 @@ void cwp__report_summarize(cwp__report *r)
 	}
 }
 
+const char *cwp__phase_name(int phase)
+{
+	static const char *const names[CWP__PH_COUNT] = {"probe",   "index", "confirm", "plan",
+							 "resolve", "state", "write"};
+	return phase >= 0 && phase < CWP__PH_COUNT ? names[phase] : "?";
+}
+
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -137,6 +144,21 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 }
 
 #else
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Add the time since *t to a phase, and restart *t. */
+static void lap(cwp__report *r, int phase, int64_t *t)
+{
+	int64_t now = mono_ms();
+	r->phase_ms[phase] += now - *t;
+	*t = now;
+}
 
 static char *xstrdup(const char *s)
 {
@@ -445,6 +467,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 
 	/* Probe, then index both sides; any failed read stops the run before
 	 * anything is planned or written (READ-05). */
+	int64_t lt = mono_ms();
 	for (int s = 0; s < 2; s++) {
 		emby_server_info info;
 		memset(&info, 0, sizeof(info));
@@ -458,6 +481,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		snprintf(r->side[s].version, sizeof(r->side[s].version), "%s", info.version);
 		snprintf(r->side[s].user_name, sizeof(r->side[s].user_name), "%s", info.user_name);
 	}
+	lap(r, CWP__PH_PROBE, &lt);
 	for (int s = 0; s < 2; s++) {
 		if (emby_index(cl[s], &idx[s], w) != 0) {
 			cwp__bar_clear(o->term);
@@ -470,6 +494,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		r->side[s].indexed = cwp_index_size(idx[s]);
 	}
 
+	lap(r, CWP__PH_INDEX, &lt);
 	/* READ-06, only when clears are possible at all. */
 	if (cfg.enable && cfg.remove) {
 		confirm_zeros(r, cl[CWP__SRC], CWP__SRC, idx[CWP__SRC], idx[CWP__DST], w);
@@ -478,6 +503,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		cwp__bar_clear(o->term);
 	}
 
+	lap(r, CWP__PH_CONFIRM, &lt);
 	if (cwp_plan_new(&plan, idx[CWP__SRC], idx[CWP__DST], &cfg) != 0) {
 		fail(r, CWP_EXIT_READ_FAILED, "plan", "planning failed: %s", cwp_error_last());
 		goto done;
@@ -492,6 +518,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 			cwp_warn(w, "cannot write the plan to %s", o->plan_out);
 	}
 
+	lap(r, CWP__PH_PLAN, &lt);
 	/* Resolve (§8): RES-01 from the target's resumable index, the rest by
 	 * provider ids, batched per target server. */
 	size_t n_dec = cwp_plan_size(plan);
@@ -560,6 +587,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		}
 	}
 
+	lap(r, CWP__PH_RESOLVE, &lt);
 	/* One row per planner skip, per unresolved key, and per target item. */
 	for (size_t i = 0; i < n_dec; i++) {
 		const struct slot *sl = &slots[i];
@@ -684,6 +712,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		n_playing = 0;
 	}
 
+	lap(r, CWP__PH_STATE, &lt);
 	/* APPLY-08: a dry run stops here, every read and decision made. */
 	if (o->dry_run || !n_pw)
 		goto done;
@@ -746,7 +775,9 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		}
 		if (!n)
 			continue;
+		lt = mono_ms();
 		emby_write_batch(cl[t], ew, n);
+		lap(r, CWP__PH_WRITE, &lt);
 		cwp__bar_clear(o->term);
 		for (size_t k = 0; k < n; k++) {
 			cwp__row *row = &r->rows[wrow[k]];

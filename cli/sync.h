@@ -63,6 +63,18 @@ typedef struct cwp__side_report {
 	bool probed, read;
 } cwp__side_report;
 
+enum cwp__phase {
+	CWP__PH_PROBE = 0,
+	CWP__PH_INDEX,
+	CWP__PH_CONFIRM,
+	CWP__PH_PLAN,
+	CWP__PH_RESOLVE,
+	CWP__PH_STATE,
+	CWP__PH_WRITE,
+	CWP__PH_COUNT
+};
+const char *cwp__phase_name(int phase);
+
 typedef struct cwp__report {
 	bool dry_run;
 	cwp_mode mode;
@@ -76,9 +88,10 @@ typedef struct cwp__report {
 	size_t warnings;
 	char *journal_path;
 	int64_t elapsed_ms;
-	int exit_code;            /* CLI-03 */
-	char error[1024];         /* why the run stopped (exit 2/3), redacted */
-	const char *failed_phase; /* "probe", "index", … when exit_code is 3 */
+	int64_t phase_ms[CWP__PH_COUNT]; /* wall time per phase */
+	int exit_code;                   /* CLI-03 */
+	char error[1024];                /* why the run stopped (exit 2/3), redacted */
+	const char *failed_phase;        /* "probe", "index", … when exit_code is 3 */
 } cwp__report;
 
 void cwp__report_free(cwp__report *r);
