@@ -26,7 +26,6 @@
 #include <cjson/cJSON.h>
 
 #include "index_internal.h"
-#include "index_lite.h"
 #include "cwp/parse.h"
 
 #define MAX_EXACT_DOUBLE 9007199254740991.0 /* 2^53 - 1 */
@@ -577,7 +576,6 @@ typedef struct reader {
 	src_loc loc;
 	mapping *map;
 	namebuf names;
-	cwp__lite lite; /* the allocation-free reader for ordinary records */
 } reader;
 
 static int syntax_error(reader *r)
@@ -606,21 +604,14 @@ static bool is_record_field(const char *name)
 /* One record value at [i, end) under key (NULL for JSON lines). */
 static int read_record(reader *r, const char *key, size_t i, size_t end)
 {
-	const cJSON *v = NULL;
-	cJSON *owned = NULL;
-	int rc = cwp__lite_parse(&r->lite, r->s.b + i, end - i, &v);
+	cJSON *v = parse_slice(&r->s, i, end);
+	int rc;
 
-	if (rc < 0)
-		return cwp_error_set(rc, "index: out of memory");
-	if (rc == 0) {
-		/* declined by the lite reader (escapes, odd numbers, ...) */
-		v = owned = parse_slice(&r->s, i, end);
-		if (!v)
-			return value_error(r, i, key ? "record value" : "line");
-	}
+	if (!v)
+		return value_error(r, i, key ? "record value" : "line");
 	r->loc.off = i;
 	rc = put_record(r->idx, key, v, r->w, &r->loc);
-	cJSON_Delete(owned);
+	cJSON_Delete(v);
 	if (rc == CWP_EINVAL)
 		rc = CWP_OK; /* dropped with a warning: the file goes on */
 	release_pages(r->map, end);
@@ -772,7 +763,7 @@ static bool first_is_record(reader *r, size_t i)
 static int read_text(cwp_index *idx, const char *b, size_t len, cwp_warnings *w, const char *name,
 		     mapping *map)
 {
-	reader r = {idx, w, {b, len, NULL, 0}, {name, b, 0, 0, 1}, map, {NULL, 0}, CWP__LITE_INIT};
+	reader r = {idx, w, {b, len, NULL, 0}, {name, b, 0, 0, 1}, map, {NULL, 0}};
 	size_t i = 0;
 	int rc;
 
@@ -790,7 +781,6 @@ static int read_text(cwp_index *idx, const char *b, size_t len, cwp_warnings *w,
 	rc = first_is_record(&r, i) ? read_lines(&r, i) : read_object(&r, i);
 done:
 	free(r.names.p);
-	cwp__lite_free(&r.lite);
 	return rc;
 }
 

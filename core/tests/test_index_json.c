@@ -9,7 +9,6 @@
 
 #include "cwp_test.h"
 #include "cwp/index.h"
-#include "index_lite.h" /* private: the allocation-free record reader */
 
 /* ---- helpers ---- */
 
@@ -746,145 +745,6 @@ static void index_json_many_records_both_forms(void **state)
 	cwp_index_free(idx);
 }
 
-/* ---- the allocation-free reader agrees with cJSON ---- */
-
-/* Exact equality of two trees: types, names, strings, doubles bit for bit. */
-static bool same_tree(const cJSON *a, const cJSON *b)
-{
-	for (; a && b; a = a->next, b = b->next) {
-		if ((a->type & 0xff) != (b->type & 0xff) || a->valueint != b->valueint ||
-		    memcmp(&a->valuedouble, &b->valuedouble, sizeof(double)) != 0)
-			return false;
-		if ((a->string == NULL) != (b->string == NULL) ||
-		    (a->string && strcmp(a->string, b->string) != 0))
-			return false;
-		if ((a->valuestring == NULL) != (b->valuestring == NULL) ||
-		    (a->valuestring && strcmp(a->valuestring, b->valuestring) != 0))
-			return false;
-		if (!same_tree(a->child, b->child))
-			return false;
-		if (a->child && a->child->prev != NULL && b->child->prev == NULL)
-			return false;
-	}
-	return a == NULL && b == NULL;
-}
-
-/* 1 when the lite reader handled text (and then agreed with cJSON), 0 when
- * it declined. */
-static int lite_vs_cjson(cwp__lite *l, const char *text, size_t len)
-{
-	const cJSON *lite = NULL;
-	const char *end = NULL;
-	int rc = cwp__lite_parse(l, text, len, &lite);
-	assert_true(rc == 0 || rc == 1);
-	if (rc == 0)
-		return 0;
-	cJSON *ref = cJSON_ParseWithLengthOpts(text, len, &end, false);
-	if (!ref || end != text + len)
-		fail_msg("lite accepted what cJSON refuses: %.*s", (int)len, text);
-	if (!same_tree(ref, lite))
-		fail_msg("lite and cJSON differ on: %.*s", (int)len, text);
-	char *p1 = cJSON_PrintUnformatted(ref), *p2 = cJSON_PrintUnformatted(lite);
-	assert_string_equal(p1, p2);
-	cJSON_free(p1);
-	cJSON_free(p2);
-	cJSON_Delete(ref);
-	return 1;
-}
-
-static void lite_reader_agrees_with_cjson(void **state)
-{
-	(void)state;
-	static const char *const handled[] = {
-	    "{}",
-	    "[]",
-	    "{\"a\":1}",
-	    "{\"a\":-0}",
-	    "{\"a\":-0.0}",
-	    "{\"a\":1e400}",
-	    "{\"a\":-1e400}",
-	    "{\"a\":1.5E+3}",
-	    "{\"a\":0.1}",
-	    "{\"a\":123456789012345}",
-	    "{\"a\":-123456789012345}",
-	    "{\"a\":1234567890123456}",
-	    "{\"a\":9007199254740993}",
-	    "{\"a\":123456789012345678901234567890}",
-	    "{\"a\":2147483647}",
-	    "{\"a\":2147483648}",
-	    "{\"a\":-2147483649}",
-	    "{\"a\":33.333333333333336}",
-	    "{\"a\":1e-7}",
-	    "{\"a\":true,\"b\":false,\"c\":null}",
-	    "{\"a\":\"x\",\"a\":\"y\"}",
-	    "{\"a\":[1,[2,[3]]],\"b\":{\"c\":{}},\"d\":[]}",
-	    "\"str\"",
-	    "5",
-	    "-7",
-	    "true",
-	    "null",
-	    " {}",
-	    "{ \"a\" : 1 ,\n\t\"b\" :2 }",
-	    "{\"\xc3\xa9\":\"\xc3\xbc\xe2\x80\x94\"}",
-	    "{\"type\":\"movie\",\"ids\":{\"tmdb\":\"603\"},\"progress_ms\":6102177,"
-	    "\"progress_percent\":12.5,\"progress_at\":\"2022-06-22T15:57:25.0000000Z\","
-	    "\"played\":false,\"item_id\":null}",
-	};
-	static const char *const declined[] = {
-	    "",
-	    "{} ",
-	    "-",
-	    "01",
-	    "1.",
-	    ".5",
-	    "+1",
-	    "1e",
-	    "1e+",
-	    "tru",
-	    "nul",
-	    "{\"a\":\"\\u00e9\"}",
-	    "{\"a\":\"x\\\\y\"}",
-	    "{\"a\":1}x",
-	    "{\"a\":1,}",
-	    "[1,]",
-	    "{\"a\" 1}",
-	    "{a:1}",
-	    "[1 2]",
-	    "{\"a\":\"x",
-	    "\"\x01\"",
-	    "1234567890123456789012345678901234567890123456789012345678901234",
-	};
-	cwp__lite l = CWP__LITE_INIT;
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++) {
-		if (lite_vs_cjson(&l, handled[i], strlen(handled[i])) != 1)
-			fail_msg("lite declined an ordinary value: %s", handled[i]);
-	}
-	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
-		if (lite_vs_cjson(&l, declined[i], strlen(declined[i])) != 0)
-			fail_msg("lite accepted: %s", declined[i]);
-	}
-	/* limits: deeper than 32 levels or more than 512 values go to cJSON */
-	char deep[200], wide[3000];
-	size_t n = 0;
-	for (int i = 0; i < 40; i++)
-		deep[n++] = '[';
-	for (int i = 0; i < 40; i++)
-		deep[n++] = ']';
-	assert_int_equal(lite_vs_cjson(&l, deep, n), 0);
-	assert_int_equal(lite_vs_cjson(&l, deep + 10, n - 20), 1); /* 30 levels */
-	for (int count = 500; count <= 600; count += 100) {
-		n = 0;
-		wide[n++] = '[';
-		for (int i = 0; i < count; i++) {
-			wide[n++] = '1';
-			wide[n++] = ',';
-		}
-		wide[n - 1] = ']';
-		assert_int_equal(lite_vs_cjson(&l, wide, n), count == 500 ? 1 : 0);
-	}
-	cwp__lite_free(&l);
-}
-
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(index_json_object_form_every_field),
     cmocka_unit_test(index_json_lines_form_detected),
@@ -906,7 +766,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(record_to_json_matches_the_writer),
     cmocka_unit_test(put_json_direct_computes_key_and_reports_drops),
     cmocka_unit_test(index_json_many_records_both_forms),
-    cmocka_unit_test(lite_reader_agrees_with_cjson),
 };
 
 CWP_TEST_MAIN(tests)
