@@ -266,6 +266,13 @@ static void sync_journal_then_undo_restores_previous_userdata(void **state)
 	assert_int_equal_dec(prev, 9);
 	free(j);
 
+	/* a dry undo reads, shows, and sends nothing */
+	mock_emby_journal_clear(e.dst);
+	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--dry-run", NULL);
+	expect_rc(&e, 0);
+	assert_int_equal_dec(e2e_posts(e.dst) + e2e_deletes(e.dst), 0);
+	assert_non_null(strstr(e.out, "9 would be restored"));
+
 	char undo_journal[PATH_MAX + 16];
 	snprintf(undo_journal, sizeof(undo_journal), "%s/undo.jsonl", e.dir);
 	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--journal", undo_journal, NULL);
@@ -623,6 +630,9 @@ static void tokens_appear_nowhere(void **state)
 	const char *names[] = {"journal", "plan", "undo journal", "source requests",
 			       "destination requests"};
 	assert_true(strlen(files[0]) > 0);
+	cJSON *planj = cJSON_Parse(files[1]); /* --plan-out: plan JSON (CLI-02) */
+	assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(planj, "decisions")));
+	cJSON_Delete(planj);
 	for (size_t i = 0; i < 5; i++) {
 		assert_non_null(files[i]);
 		assert_no_token(names[i], files[i]);
@@ -661,6 +671,30 @@ static void index_prints_progress_index(void **state)
 	e2e_stop(&e);
 }
 
+/* CLI-06: colours only when asked for or on a terminal, never with NO_COLOR;
+ * no progress bar when stderr is not a terminal. */
+static void sync_no_color_honoured(void **state)
+{
+	(void)state;
+	e2e_env e;
+	e2e_start(&e, "e2e-src", "e2e-dst", NULL);
+	SYNC(&e, "--dry-run");
+	expect_rc(&e, 0);
+	assert_null(strchr(e.out, '\033'));
+	assert_null(strchr(e.err, '\033'));
+	setenv("CWPROGRESS_FORCE_COLOR", "1", 1);
+	SYNC(&e, "--dry-run");
+	assert_non_null(strchr(e.out, '\033'));
+	setenv("NO_COLOR", "1", 1);
+	SYNC(&e, "--dry-run");
+	expect_rc(&e, 0);
+	assert_null(strchr(e.out, '\033'));
+	assert_null(strchr(e.err, '\033'));
+	unsetenv("NO_COLOR");
+	unsetenv("CWPROGRESS_FORCE_COLOR");
+	e2e_stop(&e);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +721,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(sync_insecure_only_by_full_name),
 	    cmocka_unit_test(tokens_appear_nowhere),
 	    cmocka_unit_test(index_prints_progress_index),
+	    cmocka_unit_test(sync_no_color_honoured),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
