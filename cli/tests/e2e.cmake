@@ -32,7 +32,8 @@ if(TARGET mock_emby AND TARGET emby_client)
       sync_insecure_only_by_full_name
       tokens_appear_nowhere
       index_prints_progress_index
-      sync_no_color_honoured)
+      sync_no_color_honoured
+      sync_progress_bar_only_on_a_terminal)
   target_include_directories(e2e_sync PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()
 
