@@ -168,8 +168,11 @@ int64_t e2e_ticks(mock_emby *m, const char *user, const char *item)
 	cJSON *ud = item_userdata(m, user, item, &root);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks");
 	int64_t v = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : -1;
-	if (cJSON_IsString(t))
-		v = strtoll(t->valuestring, NULL, 10);
+	if (cJSON_IsString(t)) {
+		char *end = NULL;
+		long long x = strtoll(t->valuestring, &end, 10);
+		v = *t->valuestring && end && !*end ? (int64_t)x : -1;
+	}
 	cJSON_Delete(root);
 	return v;
 }
