@@ -268,6 +268,7 @@ static void check_policy(const cwp_record *src, fuzz_reader *r, const cwp_config
 	cwp_record trec;
 	cwp_decision d;
 	uint8_t f = fuzz_u8(r);
+	double sp, tp;
 	size_t bodysz;
 	char *body;
 	int rc;
@@ -308,10 +309,15 @@ static void check_policy(const cwp_record *src, fuzz_reader *r, const cwp_config
 			FUZZ_CHECK(d.write_ms == src->progress_ms,
 				   "upsert writes %lld, source has %lld", (long long)d.write_ms,
 				   (long long)src->progress_ms);
-		if (t.has_position)
+		/* APPLY-04 names src_ms: a percent-only source (whose write_ms is
+		 * computed from the target's duration) is held to the ratio rule. */
+		if (t.has_position && ms_known(src))
 			FUZZ_CHECK(llabs(d.write_ms - t.position_ms) > 1000,
 				   "APPLY-04: upsert %lld over %lld", (long long)d.write_ms,
 				   (long long)t.position_ms);
+		if (percent_of(src, &sp) && percent_of(&trec, &tp))
+			FUZZ_CHECK(fabs(sp - tp) > 0.1 - 1e-9,
+				   "APPLY-04: upsert at %.17g%% over %.17g%%", sp, tp);
 		FUZZ_CHECK(d.unwatch_first == (t.played && cfg->replay_enabled),
 			   "APPLY-03: unwatch_first %d", d.unwatch_first);
 	}
