@@ -274,7 +274,7 @@ typedef struct rec {
 
 /* GET path?query and parse the answer as JSON. Failures (the client's
  * message, or "not JSON") land in x->err. */
-static int get_json(rec *x, const char *path, const char *query, cJSON **out)
+static int get_json_as(rec *x, const char *path, const char *query, bool redact, cJSON **out)
 {
 	emby_raw r = EMBY_RAW_INIT;
 	*out = NULL;
@@ -289,7 +289,7 @@ static int get_json(rec *x, const char *path, const char *query, cJSON **out)
 			 path, r.status);
 		rc = CWP_EDECODE;
 	} else if (cwp__scrub_secret(*out, x->token) == (size_t)-1 ||
-		   cwp__redact_json(&x->red, *out) != CWP_OK) {
+		   (redact && cwp__redact_json(&x->red, *out) != CWP_OK)) {
 		snprintf(x->err, sizeof(x->err), "server: GET %s: out of memory", path);
 		cJSON_Delete(*out);
 		*out = NULL;
@@ -297,6 +297,11 @@ static int get_json(rec *x, const char *path, const char *query, cJSON **out)
 	}
 	emby_raw_free(&r);
 	return rc;
+}
+
+static int get_json(rec *x, const char *path, const char *query, cJSON **out)
+{
+	return get_json_as(x, path, query, true, out);
 }
 
 static int oom(rec *x)
@@ -780,7 +785,9 @@ static int read_series_lookups(rec *x)
 static int read_sessions(rec *x)
 {
 	cJSON *all = NULL;
-	int rc = get_json(x, "/Sessions", NULL, &all);
+	/* Redacted after the other users' sessions are gone: their names
+	 * would only take placeholder numbers. */
+	int rc = get_json_as(x, "/Sessions", NULL, false, &all);
 	if (rc != CWP_OK)
 		return rc;
 	if (!cJSON_IsArray(all)) {
@@ -832,6 +839,8 @@ static int read_sessions(rec *x)
 		cJSON_AddItemToArray(x->sessions, o);
 	}
 	cJSON_Delete(all);
+	if (cwp__redact_json(&x->red, x->sessions) != CWP_OK)
+		return oom(x);
 	return CWP_OK;
 }
 
@@ -869,6 +878,14 @@ static int read_all(rec *x)
 	if (rc == CWP_OK && !cJSON_IsObject(x->user)) {
 		snprintf(x->err, sizeof(x->err), "server: GET %s: not a JSON user object", path);
 		rc = CWP_EDECODE;
+	}
+	/* The recorded user is user-1 wherever its name shows. */
+	const char *uname = rc == CWP_OK ? str_of(x->user, "Name") : NULL;
+	if (uname && *uname && (x->red.what & CWP__REDACT_NAMES)) {
+		char *ph = cwp__redact_value(&x->red, CWP__RK_USER, uname);
+		if (!ph)
+			rc = oom(x);
+		free(ph);
 	}
 	if (rc == CWP_OK && x->n_libs) {
 		rc = path_user(x, path, sizeof(path), "/Views");

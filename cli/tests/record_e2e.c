@@ -557,14 +557,16 @@ static void make_private_fixture(const char *dir)
 		   "  \"LastPlayedDate\": \"2024-03-01T20:00:00.0000000Z\"},\n"
 		   " \"903\": {\"PlaybackPositionTicks\": 9000000000, \"Played\": false,\n"
 		   "  \"LastPlayedDate\": \"2024-03-02T20:00:00.0000000Z\"}}\n");
-	write_file(dir, "sessions.json",
-		   "[{\"Id\": \"s1\", \"UserId\": \"" PRIV_USER "\", \"UserName\": \"" PRIV_NAME
-		   "\",\n"
-		   "  \"DeviceName\": \"Carols private phone\", \"RemoteEndPoint\": "
-		   "\"203.0.113.7\",\n"
-		   "  \"NowPlayingItem\": {\"Id\": \"903\", \"Type\": \"Episode\", \"Path\": "
-		   "\"/srv/carol/tv/Bravo Show/S01E01.mkv\"},\n"
-		   "  \"PlayState\": {\"PositionTicks\": 9000000000}}]\n");
+	write_file(
+	    dir, "sessions.json",
+	    "[{\"Id\": \"s1\", \"UserId\": \"" PRIV_USER "\", \"UserName\": \"" PRIV_NAME "\",\n"
+	    "  \"DeviceName\": \"Carols private phone\", \"RemoteEndPoint\": "
+	    "\"203.0.113.7\",\n"
+	    "  \"NowPlayingItem\": {\"Id\": \"903\", \"Type\": \"Episode\", \"Path\": "
+	    "\"/srv/carol/tv/Bravo Show/S01E01.mkv\"},\n"
+	    "  \"PlayState\": {\"PositionTicks\": 9000000000}},\n"
+	    " {\"Id\": \"s2\", \"UserId\": \"dddddddddddddddddddddddddddddddd\",\n"
+	    "  \"UserName\": \"dave-other-user\", \"NowPlayingItem\": {\"Id\": \"901\"}}]\n");
 }
 
 static const char *const private_values[] = {PRIV_TOKEN,        PRIV_NAME,
@@ -572,7 +574,7 @@ static const char *const private_values[] = {PRIV_TOKEN,        PRIV_NAME,
 					     "Alpha.en.srt",    "Carol's own note",
 					     "aaaa1111private", "bbbb2222private",
 					     "cccc3333private", "Carols private phone",
-					     "203.0.113.7"};
+					     "203.0.113.7",     "dave-other-user"};
 
 static void record_never_writes_the_token(void **state)
 {
@@ -605,6 +607,7 @@ static void record_never_writes_the_token(void **state)
 	cJSON_Delete(s);
 	grep_tree(out, "Carols private phone", 0);
 	grep_tree(out, "203.0.113.7", 0);
+	grep_tree(out, "dave-other-user", 0); /* another user's session */
 
 	/* the same through --token-file */
 	in_dir(tf, sizeof(tf), &t, "token");
