@@ -476,9 +476,7 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 				r->status = 4;
 				continue;
 			}
-			int64_t now_ticks = 0;
-			if (r->now.has_position)
-				cwp_ms_to_ticks(&now_ticks, r->now.position_ms);
+			int64_t now_ticks = cwp_target_ticks(&r->now);
 			char nowdate[CWP_TIME_BUFSZ] = "";
 			if (r->now.has_last_played)
 				cwp_time_format(nowdate, sizeof(nowdate), r->now.last_played_at);
@@ -554,10 +552,8 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 				cJSON_AddStringToObject(e, "title", r->title);
 			cJSON_AddStringToObject(e, "action", "restore");
 			cJSON *p = cJSON_AddObjectToObject(e, "previous");
-			int64_t ticks = 0;
-			if (r->now.has_position)
-				cwp_ms_to_ticks(&ticks, r->now.position_ms);
-			cJSON_AddNumberToObject(p, "PlaybackPositionTicks", (double)ticks);
+			cJSON_AddNumberToObject(p, "PlaybackPositionTicks",
+						(double)cwp_target_ticks(&r->now));
 			char ts[CWP_TIME_BUFSZ];
 			if (r->now.has_last_played &&
 			    cwp_time_format(ts, sizeof(ts), r->now.last_played_at) == 0)

@@ -303,10 +303,7 @@ static cJSON *previous_json(const cwp_target_state *st)
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
-	int64_t ticks = 0;
-	if (st->has_position)
-		cwp_ms_to_ticks(&ticks, st->position_ms);
-	cJSON_AddNumberToObject(o, "PlaybackPositionTicks", (double)ticks);
+	cJSON_AddNumberToObject(o, "PlaybackPositionTicks", (double)cwp_target_ticks(st));
 	char ts[CWP_TIME_BUFSZ];
 	if (st->has_last_played && cwp_time_format(ts, sizeof(ts), st->last_played_at) == 0)
 		cJSON_AddStringToObject(o, "LastPlayedDate", ts);

@@ -253,6 +253,13 @@ static void sync_journal_then_undo_restores_previous_userdata(void **state)
 			   {.item = "2106"}, {.item = "2109"}, {.item = "2111"},
 			   {.item = "2211"}, {.item = "2501"}, {.item = "2502"}};
 	size_t n = sizeof(s) / sizeof(s[0]);
+	/* a position that is not a whole millisecond: undo restores it to the tick */
+	assert_int_equal(
+	    mock_emby_set_userdata(e.dst, DST, "2102",
+				   "{\"PlaybackPositionTicks\": 6000001234, "
+				   "\"LastPlayedDate\": \"2024-02-01T20:00:00.0000000Z\", "
+				   "\"Played\": false, \"PlayCount\": 0}"),
+	    0);
 	for (size_t i = 0; i < n; i++) {
 		s[i].ticks = e2e_ticks(e.dst, DST, s[i].item);
 		e2e_date(e.dst, DST, s[i].item, s[i].date);

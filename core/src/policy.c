@@ -143,3 +143,16 @@ int cwp_write_body(char *buf, size_t bufsz, const cwp_decision *d)
 				     bufsz);
 	return 0;
 }
+
+int64_t cwp_target_ticks(const cwp_target_state *t)
+{
+	int64_t ticks = 0;
+
+	if (!t || !t->has_position)
+		return 0;
+	if (t->position_ticks > 0 && cwp_ticks_to_ms(t->position_ticks) == t->position_ms)
+		return t->position_ticks;
+	if (cwp_ms_to_ticks(&ticks, t->position_ms) != CWP_OK)
+		return 0;
+	return ticks;
+}

@@ -243,6 +243,26 @@ static void write_body_refuses_skips_zero_upserts_small_buffers(void **state)
 	assert_int_equal(cwp_write_body(buf, sizeof(buf), NULL), CWP_EINVAL);
 }
 
+/* APPLY-09: journals keep the exact ticks the server sent; a state without
+ * them (or with ticks that disagree with position_ms) falls back to ms. */
+static void target_ticks_exact_when_known_else_from_ms(void **state)
+{
+	(void)state;
+	cwp_target_state t;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal_dec(cwp_target_ticks(&t), 0);
+	t.has_position = true;
+	t.position_ms = 600000;
+	assert_int_equal_dec(cwp_target_ticks(&t), 6000000000LL);
+	t.position_ticks = 6000001234LL;
+	assert_int_equal_dec(cwp_target_ticks(&t), 6000001234LL);
+	t.position_ticks = 7000000000LL; /* disagrees with position_ms */
+	assert_int_equal_dec(cwp_target_ticks(&t), 6000000000LL);
+	t.has_position = false;
+	assert_int_equal_dec(cwp_target_ticks(&t), 0);
+	assert_int_equal_dec(cwp_target_ticks(NULL), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(policy_redecides_on_fresh_target_state),
     cmocka_unit_test(policy_active_session_skips),
@@ -255,6 +275,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(write_body_omits_unknown_timestamp),
     cmocka_unit_test(write_body_clear_is_ticks_zero_only),
     cmocka_unit_test(write_body_refuses_skips_zero_upserts_small_buffers),
+    cmocka_unit_test(target_ticks_exact_when_known_else_from_ms),
 };
 
 CWP_TEST_MAIN(tests)

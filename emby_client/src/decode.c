@@ -156,6 +156,7 @@ int emby_decode_userdata(cwp_target_state *out, const cJSON *ud, cwp_warnings *w
 	int rc = cwp_ticks_from_json(&ticks, pos);
 	if (rc == CWP_OK) {
 		st.position_ms = cwp_ticks_to_ms(ticks);
+		st.position_ticks = ticks;
 		st.has_position = true;
 	} else if (rc == CWP_EINVAL) {
 		cwp_warn(w, "UserData: invalid PlaybackPositionTicks");

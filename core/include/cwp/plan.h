@@ -134,7 +134,15 @@ typedef struct cwp_target_state {
 	bool has_position, has_duration, has_last_played;
 	bool played;
 	bool playing; /* APPLY-01: in /Sessions for that user now */
+	/* The position exactly as the server sent it, in ticks (0 when unknown
+	 * or not set by whoever filled the state): journals keep the exact
+	 * value so that undo restores it to the tick (APPLY-09). */
+	int64_t position_ticks;
 } cwp_target_state;
+
+/* The ticks to journal for a state: position_ticks when it agrees with
+ * position_ms, else position_ms * 10000; 0 when no position is known. */
+int64_t cwp_target_ticks(const cwp_target_state *t);
 
 /* Re-decide src against the fresh target state with the rules of §4, then
  * APPLY-01..04 in order. For an upsert, write_ms is the position to send
