@@ -369,8 +369,12 @@ static int path_user(rec *x, char *out, size_t outsz, const char *tail)
 	return n < 0 || (size_t)n >= outsz ? oom(x) : CWP_OK;
 }
 
+/* Note why a listing must be kept verbatim (verbatim NULL: a listing no sync
+ * sends, the whole-library one, is never kept). */
 static void verbatim_reason(rec *x, bool *verbatim, const char *why)
 {
+	if (!verbatim)
+		return;
 	if (!*verbatim && x->why_verbatim)
 		cJSON_AddItemToArray(x->why_verbatim, cJSON_CreateString(why));
 	*verbatim = true;
@@ -422,6 +426,7 @@ static int read_listing(rec *x, const char *library, bool resumable)
 	size_t prev_count = 0, pages_read = 0, seen = 0;
 	int64_t start = 0, total = -1;
 	bool verbatim = false, cut = false, totals_differ = false;
+	bool *vb = resumable ? &verbatim : NULL;
 	int rc = CWP_OK;
 
 	if (!pages || path_user(x, path, sizeof(path), "/Items") != CWP_OK ||
@@ -467,7 +472,7 @@ static int read_listing(rec *x, const char *library, bool resumable)
 		prev_sig = sig;
 		prev_count = count;
 		if (count > (size_t)x->page_size)
-			verbatim_reason(x, &verbatim, "a page longer than its Limit");
+			verbatim_reason(x, vb, "a page longer than its Limit");
 		/* The rows, up to --limit (the rest of the page is cut off). */
 		cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "Items");
 		for (cJSON *r = arr->child; r && !repeated;) {
@@ -499,17 +504,16 @@ static int read_listing(rec *x, const char *library, bool resumable)
 			if (resumable) {
 				const cJSON *type = cJSON_GetObjectItemCaseSensitive(r, "Type");
 				if (what == CWP__REC_REJECTED || what == CWP__REC_UD_TRIMMED)
-					verbatim_reason(x, &verbatim,
+					verbatim_reason(x, vb,
 							"a resumable row the mock cannot load");
 				else if (what == CWP__REC_LIB_CONFLICT)
-					verbatim_reason(x, &verbatim,
-							"an item listed by two libraries");
+					verbatim_reason(x, vb, "an item listed by two libraries");
 				else if (had_id)
-					verbatim_reason(x, &verbatim, "an item listed twice");
+					verbatim_reason(x, vb, "an item listed twice");
 				else if (!cJSON_IsString(type) ||
 					 (strcmp(type->valuestring, "Movie") != 0 &&
 					  strcmp(type->valuestring, "Episode") != 0))
-					verbatim_reason(x, &verbatim,
+					verbatim_reason(x, vb,
 							"a row that is not a Movie or an Episode");
 				if (!had_id)
 					x->listed++;
@@ -529,7 +533,7 @@ static int read_listing(rec *x, const char *library, bool resumable)
 				  total >= 0 ? (size_t)total : seen + count);
 		if (repeated) {
 			/* READ-04: the client stops with paging_loop here. */
-			verbatim_reason(x, &verbatim, "a page that repeats the previous one");
+			verbatim_reason(x, vb, "a page that repeats the previous one");
 			break;
 		}
 		if (count == 0 || cut)
@@ -537,7 +541,7 @@ static int read_listing(rec *x, const char *library, bool resumable)
 		seen += count;
 		start += (int64_t)count;
 		if (total >= 0 && (int64_t)seen > total) {
-			verbatim_reason(x, &verbatim, "more rows than TotalRecordCount");
+			verbatim_reason(x, vb, "more rows than TotalRecordCount");
 			break;
 		}
 		if (count < (size_t)x->page_size)
@@ -545,12 +549,12 @@ static int read_listing(rec *x, const char *library, bool resumable)
 		if (total >= 0 && start >= total)
 			break;
 		if (total >= 0 && (int64_t)pages_read >= total / x->page_size + 2) {
-			verbatim_reason(x, &verbatim, "more pages than TotalRecordCount allows");
+			verbatim_reason(x, vb, "more pages than TotalRecordCount allows");
 			break;
 		}
 	}
 	if (!cut && (totals_differ || total != (int64_t)seen))
-		verbatim_reason(x, &verbatim, "TotalRecordCount differs from the rows listed");
+		verbatim_reason(x, vb, "TotalRecordCount differs from the rows listed");
 	if (cut)
 		x->limit_cut++;
 	if (verbatim) {

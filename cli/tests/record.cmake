@@ -18,6 +18,7 @@ if(TARGET mock_emby AND TARGET emby_client)
       record_redacted_holds_none_of_the_values
       record_failed_read_exits_3_and_leaves_nothing
       record_bad_arguments_exit_2
-      record_keeps_verbatim_pages_the_model_cannot_reproduce)
+      record_keeps_verbatim_pages_the_model_cannot_reproduce
+      record_reproduces_rows_the_model_cannot_hold)
   target_include_directories(e2e_record PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()

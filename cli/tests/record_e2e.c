@@ -895,6 +895,76 @@ static void record_keeps_verbatim_pages_the_model_cannot_reproduce(void **state)
 	rt_done(&t);
 }
 
+/* A server whose listing holds rows the mock's model cannot hold (ticks as a
+ * string that is not a number, UNIT-02/03; a year that is not a number): the
+ * recording keeps that listing verbatim, still loads, and the client reads
+ * it exactly as it read the server, warnings included. */
+static void record_reproduces_rows_the_model_cannot_hold(void **state)
+{
+	(void)state;
+	rt t;
+	rt_init(&t);
+	char fx[512], out[512], rdir[600], path[600];
+	in_dir(fx, sizeof(fx), &t, "odd");
+	assert_int_equal(mkdir(fx, 0700), 0);
+	snprintf(rdir, sizeof(rdir), "%s/recordings", fx);
+	assert_int_equal(mkdir(rdir, 0700), 0);
+	write_file(fx, "server.json",
+		   "{\"ServerName\": \"Odd\", \"Id\": \"6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e\",\n"
+		   " \"Users\": [{\"Id\": \"" PRIV_USER
+		   "\", \"Name\": \"odd\", \"Token\": \"" PRIV_TOKEN "\"}]}\n");
+	write_file(fx, "items.json",
+		   "[{\"Id\": \"901\", \"Type\": \"Movie\", \"Name\": \"Alpha\", \"ProviderIds\": "
+		   "{\"Tmdb\": \"9901\"}, \"RunTimeTicks\": 72000000000}]\n");
+	static const char listing[] =
+	    "{\"request\": {\"method\": \"GET\", \"path\": \"/Users/*/Items\", \"query\": "
+	    "{\"Filters\": \"IsResumable\"}},\n"
+	    " \"response\": {\"status\": 200, \"body\": {\"Items\": [\n"
+	    "  {\"Id\": \"901\", \"Type\": \"Movie\", \"Name\": \"Alpha\", \"ProviderIds\": "
+	    "{\"Tmdb\": \"9901\"}, \"RunTimeTicks\": 72000000000,\n"
+	    "   \"UserData\": {\"PlaybackPositionTicks\": 18000000000, \"Played\": false,\n"
+	    "                \"LastPlayedDate\": \"2024-03-01T20:00:00.0000000Z\"}},\n"
+	    "  {\"Id\": \"905\", \"Type\": \"Movie\", \"Name\": \"Bad Ticks\", \"ProviderIds\": "
+	    "{\"Tmdb\": \"9905\"},\n"
+	    "   \"UserData\": {\"PlaybackPositionTicks\": \"12x\", \"Played\": false}},\n"
+	    "  {\"Id\": \"906\", \"Type\": \"Movie\", \"Name\": \"Odd Year\", \"ProductionYear\": "
+	    "\"1999\", \"ProviderIds\": {\"Tmdb\": \"9906\"},\n"
+	    "   \"UserData\": {\"PlaybackPositionTicks\": 6000000000, \"Played\": false}}],\n"
+	    "  \"TotalRecordCount\": 3}}}\n";
+	write_file(rdir, "listing.json", listing);
+	t.orig = start_mock(fx);
+	in_dir(out, sizeof(out), &t, "rec");
+	record(&t, t.orig, PRIV_USER, PRIV_TOKEN, out, NULL, NULL, NULL, NULL);
+	expect_rc(&t, 0);
+	snprintf(path, sizeof(path), "%s/manifest.json", out);
+	cJSON *m = load_json(path);
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(m, "counts");
+	assert_int_equal_dec(
+	    cJSON_GetObjectItemCaseSensitive(counts, "userdata_members_dropped")->valuedouble, 1);
+	assert_int_equal_dec(
+	    cJSON_GetObjectItemCaseSensitive(counts, "verbatim_pages")->valuedouble, 1);
+	const cJSON *dropped = cJSON_GetObjectItemCaseSensitive(m, "dropped");
+	assert_int_equal_dec(cJSON_GetArraySize(dropped), 1);
+	assert_string_equal(e2e_str(cJSON_GetArrayItem(dropped, 0), "id"), "906");
+	cJSON_Delete(m);
+
+	char *tok = fixture_token_of(out);
+	t.rec = start_mock(out);
+	char *ia = index_of(&t, t.orig, PRIV_USER, PRIV_TOKEN, NULL);
+	expect_rc(&t, 0);
+	char *wa = strdup(t.e.err);
+	char *ib = index_of(&t, t.rec, PRIV_USER, tok, NULL);
+	expect_rc(&t, 0);
+	assert_string_equal(ia, ib);
+	assert_string_equal(wa, t.e.err); /* the same warnings */
+	assert_non_null(strstr(ia, "tmdb:9906"));
+	free(ia);
+	free(ib);
+	free(wa);
+	free(tok);
+	rt_done(&t);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -908,6 +978,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(record_failed_read_exits_3_and_leaves_nothing),
 	    cmocka_unit_test(record_bad_arguments_exit_2),
 	    cmocka_unit_test(record_keeps_verbatim_pages_the_model_cannot_reproduce),
+	    cmocka_unit_test(record_reproduces_rows_the_model_cannot_hold),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
