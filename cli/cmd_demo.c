@@ -258,7 +258,9 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 			fprintf(err, "cwprogress demo: %s needs a value\n", argv[optind - 1]);
 			return CWP_EXIT_USAGE;
 		default:
-			fprintf(err, "cwprogress demo: unknown option '%s'\n", argv[optind - 1]);
+			/* the name only: a value may be a token typed there (CLI-04) */
+			fprintf(err, "cwprogress demo: unknown option '%.*s'\n",
+				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			return CWP_EXIT_USAGE;
 		}
 	}

@@ -90,9 +90,21 @@ int cwp__cmd_index(int argc, char **argv, FILE *out, FILE *err)
 		case OPT_JSONL:
 			jsonl = true;
 			break;
-		case OPT_TOKEN_FILE:
+		case OPT_TOKEN_FILE: {
+			/* only by its full name: getopt would take "--token SECRET"
+			 * as an abbreviation, i.e. a token on the command line */
+			const char *opt = optarg == argv[optind - 1] && optind >= 2
+					      ? argv[optind - 2]
+					      : argv[optind - 1];
+			if (strncmp(opt, "--token-file", 12) != 0 || (opt[12] && opt[12] != '=')) {
+				fprintf(err, "cwprogress index: unknown option '--token' (write "
+					     "--token-file in full; tokens are never given on the "
+					     "command line)\n");
+				goto done;
+			}
 			token_file = optarg;
 			break;
+		}
 		case OPT_CA_FILE:
 			ca_file = optarg;
 			break;
@@ -115,15 +127,18 @@ int cwp__cmd_index(int argc, char **argv, FILE *out, FILE *err)
 			fprintf(err, "cwprogress index: %s needs a value\n", argv[optind - 1]);
 			goto done;
 		default:
-			fprintf(err, "cwprogress index: unknown option '%s'\n", argv[optind - 1]);
+			/* the name only: a value may be a token typed there (CLI-04) */
+			fprintf(err, "cwprogress index: unknown option '%.*s'\n",
+				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			goto done;
 		}
 	}
 	if (optind < argc) {
+		/* not echoed: it may be a token (CLI-04) */
 		fprintf(err,
-			"cwprogress index: unexpected argument '%s' (the token comes "
+			"cwprogress index: unexpected argument #%d (the token comes "
 			"from $CWPROGRESS_TOKEN or --token-file)\n",
-			argv[optind]);
+			optind);
 		goto done;
 	}
 	if (!server || (!user && !username)) {

@@ -156,16 +156,19 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 			fprintf(err, "cwprogress sync: %s needs a value\n", argv[optind - 1]);
 			goto done;
 		default:
-			fprintf(err, "cwprogress sync: unknown option '%s'\n", argv[optind - 1]);
+			/* the name only: a value may be a token typed there (CLI-04) */
+			fprintf(err, "cwprogress sync: unknown option '%.*s'\n",
+				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			fprintf(err, "try 'cwprogress sync --help'\n");
 			goto done;
 		}
 	}
 	if (optind < argc) {
+		/* not echoed: it may be a token (CLI-04) */
 		fprintf(err,
-			"cwprogress sync: unexpected argument '%s' (tokens are never "
+			"cwprogress sync: unexpected argument #%d (tokens are never "
 			"given on the command line; see --help)\n",
-			argv[optind]);
+			optind);
 		goto done;
 	}
 	if (!config) {

@@ -337,7 +337,9 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 			fprintf(err, "cwprogress undo: %s needs a value\n", argv[optind - 1]);
 			goto done;
 		default:
-			fprintf(err, "cwprogress undo: unknown option '%s'\n", argv[optind - 1]);
+			/* the name only: a value may be a token typed there (CLI-04) */
+			fprintf(err, "cwprogress undo: unknown option '%.*s'\n",
+				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			goto done;
 		}
 	}
