@@ -459,6 +459,7 @@ static void record_limit_keeps_first_n_resumable(void **state)
 	src_fixture(fx, sizeof(fx), "mock_emby/fixtures/demo-a");
 	t.orig = start_mock(fx);
 	in_dir(out, sizeof(out), &t, "rec");
+	assert_int_equal(mkdir(out, 0700), 0); /* an empty --out is taken */
 	record(&t, t.orig, DEMO_A_USER, DEMO_A_TOKEN, out, "--limit", "5", NULL, NULL);
 	expect_rc(&t, 0);
 	snprintf(path, sizeof(path), "%s/manifest.json", out);
