@@ -1190,10 +1190,8 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 1 || v > 100000000) {
-				fprintf(err,
-					"cwprogress record: --limit '%s': expected a whole number "
-					"from 1 to 100000000\n",
-					optarg);
+				fprintf(err, "cwprogress record: --limit: expected a whole number "
+					     "from 1 to 100000000\n");
 				goto done;
 			}
 			limit = v;
@@ -1208,9 +1206,21 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 		case OPT_WHOLE:
 			whole = true;
 			break;
-		case OPT_TOKEN_FILE:
+		case OPT_TOKEN_FILE: {
+			/* Only by its full name: getopt would take "--token SECRET"
+			 * as an abbreviation, i.e. a token on the command line. */
+			const char *opt = optarg == argv[optind - 1] && optind >= 2
+					      ? argv[optind - 2]
+					      : argv[optind - 1];
+			if (strncmp(opt, "--token-file", 12) != 0 || (opt[12] && opt[12] != '=')) {
+				fprintf(err, "cwprogress record: unknown option '--token' (write "
+					     "--token-file in full; tokens are never given on the "
+					     "command line)\n");
+				goto done;
+			}
 			token_file = optarg;
 			break;
+		}
 		case OPT_CA_FILE:
 			ca_file = optarg;
 			break;
@@ -1233,7 +1243,9 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 			fprintf(err, "cwprogress record: %s needs a value\n", argv[optind - 1]);
 			goto done;
 		default:
-			fprintf(err, "cwprogress record: unknown option '%s'\n", argv[optind - 1]);
+			/* The name only: a value may be a token typed there. */
+			fprintf(err, "cwprogress record: unknown option '%.*s'\n",
+				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			goto done;
 		}
 	}
@@ -1251,16 +1263,12 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 		goto done;
 	}
 	if (strncmp(server, "http://", 7) && strncmp(server, "https://", 8)) {
-		fprintf(err,
-			"cwprogress record: --server '%s' must start with http:// or https://\n",
-			server);
+		fprintf(err, "cwprogress record: --server must start with http:// or https://\n");
 		goto done;
 	}
 	if (!guid_norm(uid, user)) {
-		fprintf(err,
-			"cwprogress record: --user '%s': expected the user's id, 32 hex "
-			"characters (dashes allowed)\n",
-			user);
+		fprintf(err, "cwprogress record: --user: expected the user's id, 32 hex "
+			     "characters (dashes allowed)\n");
 		goto done;
 	}
 	if (outdir_check(&od, outarg, errbuf, sizeof(errbuf)) != 0) {

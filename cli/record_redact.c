@@ -39,9 +39,8 @@ int cwp__redact_parse(unsigned *out, const char *list, char *err, size_t errsz)
 		else if (n == 3 && !strncmp(p, "all", n))
 			*out |= CWP__REDACT_NAMES | CWP__REDACT_PATHS;
 		else {
-			snprintf(err, errsz,
-				 "--redact: unknown kind '%.*s' (known: names, paths, all)",
-				 (int)(n > 64 ? 64 : n), p);
+			/* Not echoed: whatever was typed there is not repeated. */
+			snprintf(err, errsz, "--redact: unknown kind (known: names, paths, all)");
 			return CWP_EINVAL;
 		}
 		p += n;

@@ -828,6 +828,22 @@ static void record_bad_arguments_exit_2(void **state)
 			fail_msg("%s: no message", cases[i].why);
 		assert_null(strstr(t.e.err, DEMO_A_TOKEN));
 	}
+	/* a token in the arguments, in any spelling: refused, never echoed */
+	const char *const forms[][2] = {
+	    {"--token", DEMO_A_TOKEN},        {"--token=" DEMO_A_TOKEN, NULL},
+	    {"--api-key", DEMO_A_TOKEN},      {"--api_key=" DEMO_A_TOKEN, NULL},
+	    {"--access-token", DEMO_A_TOKEN}, {"-t", DEMO_A_TOKEN},
+	    {"--user", DEMO_A_TOKEN},         {"--server", DEMO_A_TOKEN},
+	    {"--limit", DEMO_A_TOKEN},        {"--redact", DEMO_A_TOKEN},
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		e2e_run(&t.e, cwp__cmd_record, "record", "--server", url, "--user", DEMO_A_USER,
+			"--out", out, forms[i][0], forms[i][1], NULL);
+		if (t.e.rc != 2)
+			fail_msg("%s: exit %d, expected 2", forms[i][0], t.e.rc);
+		if (strstr(t.e.err, DEMO_A_TOKEN) || strstr(t.e.out, DEMO_A_TOKEN))
+			fail_msg("%s: the token was echoed: %s", forms[i][0], t.e.err);
+	}
 	/* no token at all */
 	unsetenv("CWPROGRESS_TOKEN");
 	e2e_run(&t.e, cwp__cmd_record, "record", "--server", url, "--user", DEMO_A_USER, "--out",
