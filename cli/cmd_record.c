@@ -1106,7 +1106,12 @@ static int write_fixture(rec *x, const char *dir, const char *token, char *err, 
 		goto done;
 	if (x->verbatim_pages) {
 		char rdir[PATH_MAX];
-		snprintf(rdir, sizeof(rdir), "%s/recordings", dir);
+		int rl = snprintf(rdir, sizeof(rdir), "%s/recordings", dir);
+		if (rl < 0 || (size_t)rl >= sizeof(rdir)) {
+			snprintf(err, errsz, "%s: path too long", dir);
+			rc = CWP_EINVAL;
+			goto done;
+		}
 		if (mkdir(rdir, 0700) != 0) {
 			snprintf(err, errsz, "%s: cannot create: %s", rdir, strerror(errno));
 			rc = CWP_EIO;
