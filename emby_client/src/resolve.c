@@ -720,6 +720,22 @@ done:
 	return rc;
 }
 
+/* §5: a fresh state decides a write and is journaled as the value to
+ * restore, so a row whose UserData holds a position, a LastPlayedDate or a
+ * Played that cannot be read is no state at all: the item counts as not
+ * returned (never written on made-up values). Absent fields are fine. */
+static bool state_row_readable(const cJSON *row, const cwp_target_state *st, size_t warned)
+{
+	const cJSON *ud = cJSON_GetObjectItemCaseSensitive(row, "UserData");
+	const cJSON *pos = cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks");
+	const cJSON *played = cJSON_GetObjectItemCaseSensitive(ud, "Played");
+	if (warned)
+		return false;
+	if (pos && !cJSON_IsNull(pos) && !st->has_position)
+		return false;
+	return !played || cJSON_IsNull(played) || cJSON_IsBool(played);
+}
+
 int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 		     cwp_target_state *states, bool *found)
 {
@@ -785,7 +801,9 @@ int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 			if (!cJSON_IsString(id))
 				continue;
 			cwp_target_state st;
-			if (emby_decode_state(&st, row, NULL) != CWP_OK)
+			cwp_warnings bad = CWP_WARNINGS_INIT;
+			if (emby_decode_state(&st, row, &bad) != CWP_OK ||
+			    !state_row_readable(row, &st, bad.count))
 				continue;
 			for (size_t k = b; k < e; k++)
 				if (!found[k] && strcmp(item_ids[k], id->valuestring) == 0) {
