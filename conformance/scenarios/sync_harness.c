@@ -168,7 +168,8 @@ void ch_stop(ch_env *e)
 {
 	for (int s = 0; s < 2; s++) {
 		mock_emby_stop(e->side[s].m);
-		unsetenv(e->side[s].env[0] ? e->side[s].env : "CWP_CONF_UNSET");
+		if (e->side[s].env[0])
+			unsetenv(e->side[s].env);
 	}
 	free(e->out);
 	free(e->err);

@@ -210,9 +210,9 @@ static void gen_userdata(g_item *it, uint64_t *s)
 	unsigned r = (unsigned)below(s, 100);
 	if (r < 15)
 		it->ticks = 0;
-	else if (r < 30) /* below a minute or two: min_seconds territory */
+	else if (r < 35) /* below a minute or two: min_seconds territory */
 		it->ticks = (int64_t)below(s, 150000) * TICKS_PER_MS + (int64_t)below(s, 10000);
-	else if (r < 45) /* near the end: max_percent territory */
+	else if (r < 50) /* near the end: max_percent territory */
 		it->ticks = rt - (int64_t)below(s, (uint64_t)(rt / 10)) - 1;
 	else
 		it->ticks = (int64_t)below(s, (uint64_t)rt) + 1;
@@ -509,6 +509,9 @@ static bool target_newer(const g_world *w, const g_item *src, const g_item *tgt)
 	       tgt->date_ms - src->date_ms > w->cfg.tolerance * 1000;
 }
 
+static const char NO_SUCH_POSITION[] = "no source version has this position";
+static const char NOT_AT_ZERO[] = "no source version is at zero";
+
 /* Why a source version cannot be behind an upsert of write_ms to tgt, or
  * NULL when it can. */
 static const char *upsert_refused(const g_world *w, const g_item *src, const g_item *tgt,
@@ -516,7 +519,7 @@ static const char *upsert_refused(const g_world *w, const g_item *src, const g_i
 {
 	const g_config *c = &w->cfg;
 	if (!src->has_ud || ud_ms(src) != write_ms)
-		return "the source has no such position";
+		return NO_SUCH_POSITION;
 	if (src->has_date) {
 		char want[48];
 		format_date(want, sizeof(want), src->date_ms, 7);
@@ -555,7 +558,7 @@ static const char *upsert_refused(const g_world *w, const g_item *src, const g_i
 static const char *clear_refused(const g_world *w, const g_item *src, const g_item *tgt)
 {
 	if (src->has_ud && src->ticks / TICKS_PER_MS != 0)
-		return "the source is not at zero";
+		return NOT_AT_ZERO;
 	if (ud_ms(tgt) <= 0)
 		return "nothing to clear";
 	if (target_newer(w, src, tgt) && !(tgt->played && w->cfg.replay))
@@ -639,10 +642,12 @@ static void check_write(const g_world *w, int side, const cJSON *en, char **msg)
 					    ? clear_refused(w, src, tgt)
 					    : upsert_refused(w, src, tgt, ticks / TICKS_PER_MS,
 							     d ? d->valuestring : NULL);
+			/* the most telling reason: one from the version the
+			 * write could have come from */
 			if (!r)
 				ok = true;
 			else if (!have)
-				first = r, have = true;
+				first = r, have = r != NO_SUCH_POSITION && r != NOT_AT_ZERO;
 		}
 		if (!ok)
 			why = first;
