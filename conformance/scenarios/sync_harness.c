@@ -4,12 +4,16 @@
 #include "sync_harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <pty.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "sync.h"
@@ -241,6 +245,65 @@ static char *read_stream(FILE *f)
 	return buf;
 }
 
+/* stderr on a pseudo-terminal (CLI-06: progress bars are drawn only on a
+ * terminal): a thread drains the master side so that the run never blocks
+ * on a full terminal buffer. */
+typedef struct pty_reader {
+	int master;
+	char *buf;
+	size_t len, cap;
+} pty_reader;
+
+static void *drain_pty(void *arg)
+{
+	pty_reader *r = arg;
+	char chunk[4096];
+	for (;;) {
+		ssize_t n = read(r->master, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) /* EIO once the slave side is closed */
+			break;
+		if (r->len + (size_t)n + 1 > r->cap) {
+			size_t ncap = (r->len + (size_t)n + 1) * 2;
+			char *nb = realloc(r->buf, ncap);
+			if (!nb)
+				break;
+			r->buf = nb;
+			r->cap = ncap;
+		}
+		memcpy(r->buf + r->len, chunk, (size_t)n);
+		r->len += (size_t)n;
+		r->buf[r->len] = '\0';
+	}
+	return NULL;
+}
+
+static FILE *open_tty(pty_reader *r, pthread_t *th)
+{
+	int slave = -1;
+	memset(r, 0, sizeof(*r));
+	r->master = -1;
+	if (openpty(&r->master, &slave, NULL, NULL, NULL) != 0)
+		return NULL;
+	struct termios tio;
+	if (tcgetattr(slave, &tio) == 0) {
+		cfmakeraw(&tio); /* bytes as written: no \n -> \r\n */
+		tcsetattr(slave, TCSANOW, &tio);
+	}
+	FILE *f = fdopen(slave, "w");
+	if (!f || pthread_create(th, NULL, drain_pty, r) != 0) {
+		if (f)
+			fclose(f);
+		else
+			close(slave);
+		close(r->master);
+		r->master = -1;
+		return NULL;
+	}
+	return f;
+}
+
 int ch_sync(ch_env *e, const char *const *args, size_t nargs)
 {
 	enum { FIXED = 5 };
@@ -257,18 +320,26 @@ int ch_sync(ch_env *e, const char *const *args, size_t nargs)
 		argv[argc++] = strdup(args[i]);
 	/* getopt may permute argv: keep the originals to free them. */
 	memcpy(orig, argv, (size_t)argc * sizeof(*argv));
-	FILE *out = tmpfile(), *err = tmpfile();
+	pty_reader pr;
+	pthread_t th;
+	FILE *out = tmpfile(), *err = e->err_tty ? open_tty(&pr, &th) : tmpfile();
 	if (out && err) {
 		e->rc = cwp__cmd_sync(argc, argv, out, err);
 		free(e->out);
 		free(e->err);
 		e->out = read_stream(out);
-		e->err = read_stream(err);
+		e->err = e->err_tty ? NULL : read_stream(err);
 	}
 	if (out)
 		fclose(out);
 	if (err)
 		fclose(err);
+	if (err && e->err_tty) {
+		/* the slave is closed: the reader sees EIO and ends */
+		pthread_join(th, NULL);
+		close(pr.master);
+		e->err = pr.buf ? pr.buf : strdup("");
+	}
 done:
 	for (int i = 0; orig && i < argc; i++)
 		free(orig[i]);

@@ -34,6 +34,7 @@ typedef struct ch_env {
 	char dir[PATH_MAX / 2]; /* private temporary folder (removed by ch_stop) */
 	char pair[PATH_MAX];    /* dir/pair.json */
 	char journal[PATH_MAX]; /* dir/journal.jsonl */
+	bool err_tty;           /* run with stderr on a pseudo-terminal */
 	int rc;                 /* the last run's exit status */
 	char *out, *err;        /* the last run's stdout and stderr */
 } ch_env;

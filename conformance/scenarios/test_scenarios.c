@@ -488,9 +488,9 @@ static void scenario_test(void **state)
 	if (!sc || !pair)
 		goto done;
 
-	static const char *const top[] = {"rules",  "description",   "args",   "sessions",
-					  "faults", "dry_run_check", "expect", "comment",
-					  "human",  "env",           NULL};
+	static const char *const top[] = {"rules",  "description",   "args",       "sessions",
+					  "faults", "dry_run_check", "expect",     "comment",
+					  "human",  "env",           "stderr_tty", NULL};
 	static const char *const ekeys[] = {"exit_code",
 					    "writes",
 					    "order",
@@ -506,6 +506,7 @@ static void scenario_test(void **state)
 					    "stderr",
 					    "stdout",
 					    "stdout_absent",
+					    "stderr_absent",
 					    NULL};
 	check_keys(sc, top, "", &msg);
 	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(sc, "rules"), *r;
@@ -605,6 +606,7 @@ static void scenario_test(void **state)
 	/* APPLY-08 in every scenario where it can be compared: a dry run first
 	 * sends no write, and plans what the real run then does. */
 	bool human = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sc, "human"));
+	e.err_tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sc, "stderr_tty"));
 	size_t nrun = nargs;
 	if (!human)
 		args[nrun++] = "--json";
@@ -681,6 +683,11 @@ static void scenario_test(void **state)
 	{
 		if (cJSON_IsString(x) && !strstr(e.out ? e.out : "", x->valuestring))
 			MSG("- stdout does not say \"%s\"\n", x->valuestring);
+	}
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(exp, "stderr_absent"))
+	{
+		if (cJSON_IsString(x) && strstr(e.err ? e.err : "", x->valuestring))
+			MSG("+ stderr says \"%s\"\n", x->valuestring);
 	}
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(exp, "stdout_absent"))
 	{
