@@ -669,7 +669,7 @@ int mock_emby_start(mock_emby **out, const mock_emby_options *opts, char *err, s
 	if (!*host || strcmp(host, "0.0.0.0") == 0)
 		snprintf(host, sizeof host, "127.0.0.1");
 	char threads[16];
-	snprintf(threads, sizeof threads, "%d", opts->threads > 0 ? opts->threads : 4);
+	snprintf(threads, sizeof threads, "%d", opts->threads > 0 ? opts->threads : 8);
 	const char *copts[16];
 	size_t k = 0;
 	copts[k++] = "listening_ports";

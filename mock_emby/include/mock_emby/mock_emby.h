@@ -21,14 +21,17 @@ typedef struct mock_emby_options {
 	const char *fixtures_dir; /* required: a server directory (server.json, items.json, …) */
 	const char *listen;       /* "127.0.0.1:0" when NULL (port 0 = ephemeral) */
 	const char *admin_token;  /* token of the /__mock/ control API; NULL = server.json's
-	                             AdminToken, else random */
+				     AdminToken, else random */
 	const char *faults_file;  /* optional JSON array of faults (mock_emby_add_faults) */
 	const char *tls_cert;     /* optional PEM file (certificate + key): serve HTTPS */
-	int threads;              /* worker threads; 0 = 4 */
-	size_t max_body;          /* request body cap in bytes, 413 above; 0 = 1 MiB */
+	int threads; /* worker threads; 0 = 8 (a client keeps 4 write connections + 1 read open) */
+	size_t max_body; /* request body cap in bytes, 413 above; 0 = 1 MiB */
 } mock_emby_options;
 
-#define MOCK_EMBY_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, 0, 0}
+#define MOCK_EMBY_OPTIONS_INIT                     \
+	{                                          \
+		NULL, NULL, NULL, NULL, NULL, 0, 0 \
+	}
 
 /* Load the fixtures and start serving. On failure returns non-zero and
  * writes a message into err (naming the file and the JSON path for a
@@ -75,7 +78,7 @@ char *mock_emby_userdata_json(mock_emby *m, const char *user_id);
 /* Replace one item's UserData for a user with the given JSON object text
  * (test set-up). 0 on success. */
 int mock_emby_set_userdata(mock_emby *m, const char *user_id, const char *item_id,
-                           const char *userdata_json);
+			   const char *userdata_json);
 
 /* Mark an item as playing now for a user (/Sessions), or stop it (NULL item). */
 int mock_emby_set_playing(mock_emby *m, const char *user_id, const char *item_id);
@@ -118,10 +121,13 @@ typedef struct mock_emby_gen_options {
 	const char *token;  /* NULL = "bench-token-not-secret" */
 } mock_emby_gen_options;
 
-#define MOCK_EMBY_GEN_OPTIONS_INIT {0, 0, 0, 0, NULL}
+#define MOCK_EMBY_GEN_OPTIONS_INIT \
+	{                          \
+		0, 0, 0, 0, NULL   \
+	}
 
 int mock_emby_generate_fixtures(const char *dir, const mock_emby_gen_options *opts, char *err,
-                                size_t errsz);
+				size_t errsz);
 
 /* The user id that mock_emby_generate_fixtures writes for a seed (33 bytes). */
 void mock_emby_generated_user_id(unsigned long seed, char out[33]);
