@@ -76,6 +76,7 @@ static struct {
 	char endpoint[1024]; /* members of each endpoint, without braces */
 	int max_attempts;
 	double max_percent;
+	int time_scale;
 } M;
 
 /* Totals over the cells run in this process (docs/RELIABILITY.md). */
@@ -89,6 +90,14 @@ static const char *str_of(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int time_scale(void)
+{
+	const char *v = getenv("CWP_TIME_SCALE");
+	char *end = NULL;
+	long n = v && *v ? strtol(v, &end, 10) : 1;
+	return v && *v && (*end || n < 1 || n > 100) ? 1 : (int)n;
 }
 
 static void matrix_load(void)
@@ -113,7 +122,16 @@ static void matrix_load(void)
 	assert_non_null(p);
 	snprintf(M.progress, sizeof(M.progress), "%s", p);
 	cJSON_free(p);
-	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(sc, "endpoint");
+	cJSON *ep = cJSON_GetObjectItemCaseSensitive(sc, "endpoint");
+	/* Slow runs (valgrind: .ci/run sets CWP_TIME_SCALE) stretch every
+	 * timeout and delay alike, so the cells mean the same there. */
+	M.time_scale = time_scale();
+	const char *const timed[] = {"timeout_ms", "connect_timeout_ms"};
+	for (size_t i = 0; i < 2; i++) {
+		cJSON *t = cJSON_GetObjectItemCaseSensitive(ep, timed[i]);
+		if (cJSON_IsNumber(t))
+			cJSON_SetNumberValue(t, t->valuedouble * M.time_scale);
+	}
 	char *e = cJSON_PrintUnformatted(ep);
 	assert_non_null(e);
 	size_t n = strlen(e);
@@ -597,7 +615,7 @@ static size_t count_faulted(mock_emby *m)
  * race the next run. */
 static void wait_for_delayed(mock_emby *m, size_t want)
 {
-	for (int i = 0; i < 1000 && count_faulted(m) < want; i++) {
+	for (int i = 0; i < 1000 * M.time_scale && count_faulted(m) < want; i++) {
 		struct timespec ts = {0, 10 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
@@ -659,6 +677,9 @@ static void run_cell(void **state)
 
 	/* the fault, aimed at that request */
 	cJSON *spec = cJSON_Duplicate(c->f->spec, 1);
+	cJSON *delay = cJSON_GetObjectItemCaseSensitive(spec, "delay_ms");
+	if (cJSON_IsNumber(delay))
+		cJSON_SetNumberValue(delay, delay->valuedouble * M.time_scale);
 	cJSON_AddStringToObject(spec, "method", c->p->method);
 	cJSON_AddStringToObject(spec, "route", c->p->route);
 	int times = c->f->times < 0 ? M.max_attempts : c->f->times;
