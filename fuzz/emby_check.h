@@ -24,19 +24,22 @@ static const cJSON *emby_check_member(const cJSON *obj, const char *name)
 /* JSON allows a member name twice and leaves the meaning open; a decoder may
  * take either occurrence. Over every occurrence of UserData (via_userdata)
  * and of its PlaybackPositionTicks: *all counts the candidates, *valid the
- * valid tick values; returns whether ms is floor(t/10000) of a valid one. */
+ * valid tick values, *holders the UserData members (any type; 1 without
+ * via_userdata); returns whether ms is floor(t/10000) of a valid one. */
 static int emby_check_ticks(const cJSON *obj, int via_userdata, int64_t ms, size_t *valid,
-			    size_t *all)
+			    size_t *all, size_t *holders)
 {
 	const cJSON *m, *p;
 	int match = 0;
 
-	*valid = *all = 0;
+	*valid = *all = *holders = 0;
 	if (!cJSON_IsObject(obj))
 		return 0;
 	for (m = via_userdata ? obj->child : obj; m; m = via_userdata ? m->next : NULL) {
-		if (via_userdata &&
-		    (!m->string || strcmp(m->string, "UserData") != 0 || !cJSON_IsObject(m)))
+		if (via_userdata && (!m->string || strcmp(m->string, "UserData") != 0))
+			continue;
+		(*holders)++;
+		if (!cJSON_IsObject(m))
 			continue;
 		for (p = m->child; p; p = p->next) {
 			int64_t t;
@@ -95,7 +98,7 @@ static int emby_check_same_record(const cwp_record *a, const cwp_record *b)
 static void emby_check_record(const cwp_record *r, const cJSON *item, int any_position,
 			      int with_series)
 {
-	size_t valid, all;
+	size_t valid, all, holders;
 	char key[CWP_KEY_MAX];
 	int k, rc;
 
@@ -113,7 +116,7 @@ static void emby_check_record(const cwp_record *r, const cJSON *item, int any_po
 	 * an invalid one never becomes a position (let alone 0). */
 	if (r->has_progress_ms)
 		FUZZ_CHECK(
-		    emby_check_ticks(item, 1, r->progress_ms, &valid, &all),
+		    emby_check_ticks(item, 1, r->progress_ms, &valid, &all, &holders),
 		    "UNIT-03: progress_ms %lld is no valid PlaybackPositionTicks (%zu of %zu "
 		    "valid)",
 		    (long long)r->progress_ms, valid, all);
@@ -141,14 +144,15 @@ static void emby_check_record(const cwp_record *r, const cJSON *item, int any_po
 /* obj: the item (via_userdata) or the UserData object itself. */
 static void emby_check_state(const cwp_target_state *st, const cJSON *obj, int via_userdata)
 {
-	size_t valid, all;
-	int match = emby_check_ticks(obj, via_userdata, st->position_ms, &valid, &all);
+	size_t valid, all, holders;
+	int match = emby_check_ticks(obj, via_userdata, st->position_ms, &valid, &all, &holders);
 
 	if (st->has_position)
 		FUZZ_CHECK(match, "UNIT-03: target position %lld is no valid ticks value",
 			   (long long)st->position_ms);
 	else
-		FUZZ_CHECK(valid == 0 || valid < all, "a valid PlaybackPositionTicks was dropped");
+		FUZZ_CHECK(holders != 1 || all != 1 || valid == 0,
+			   "a valid PlaybackPositionTicks was dropped");
 	if (st->has_duration)
 		FUZZ_CHECK(st->duration_ms > 0, "UNIT-04: duration %lld",
 			   (long long)st->duration_ms);
