@@ -17,7 +17,7 @@
  * the run fails when it grew more than --max-growth-kb after the warm-up.
  *
  *   soak [SECONDS] [--seed N] [--max-growth-kb N] [--no-faults]
- *        (default 60 s, seed 1, 4096 KiB; --no-faults: a clean baseline)
+ *        (default 60 s, seed 1, 2048 KiB; --no-faults: a clean baseline)
  *
  * Exit 0 when every round held every invariant and memory stayed flat. */
 #include <errno.h>
@@ -499,7 +499,7 @@ static unsigned long parse_ul(const char *s, const char *what)
 int main(int argc, char **argv)
 {
 	double seconds = 60;
-	unsigned long seed = 1, max_growth = 4096;
+	unsigned long seed = 1, max_growth = 2048;
 	bool no_faults = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
