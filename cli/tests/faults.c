@@ -256,8 +256,11 @@ static ud_state state_of(const cJSON *uds, const char *item)
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks");
 	if (cJSON_IsNumber(t))
 		s.ticks = (int64_t)t->valuedouble;
-	else if (cJSON_IsString(t))
-		s.ticks = strtoll(t->valuestring, NULL, 10);
+	else if (cJSON_IsString(t)) {
+		char *end = NULL;
+		long long v = strtoll(t->valuestring, &end, 10);
+		s.ticks = *t->valuestring && !*end ? v : -1; /* never what a mock stores */
+	}
 	const char *d = str_of(ud, "LastPlayedDate");
 	snprintf(s.date, sizeof(s.date), "%s", d ? d : "");
 	s.played = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "Played"));
