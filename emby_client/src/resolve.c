@@ -680,7 +680,10 @@ int emby_confirm_zeros(emby_client *c, const cwp_record *const *cands, size_t n,
 		bool zero = k > 0;
 		for (size_t j = 0; j < k && zero; j++) {
 			const seen_state *s = find_seen(r, ids[j]);
-			zero = s && s->has_state && s->st.has_position && s->st.position_ms == 0;
+			/* PlaybackPositionTicks == 0 exactly: 1-9999 ticks is 0 ms
+			 * after UNIT-01's floor, but it is not an explicit zero. */
+			zero = s && s->has_state && s->st.has_position &&
+			       cwp_target_ticks(&s->st) == 0;
 		}
 		if (!zero) {
 			if (emby_resolution_status(r, i) == EMBY_AMBIGUOUS)

@@ -929,6 +929,17 @@ static void client_confirm_zeros_only_found_at_zero(void **state)
 	assert_false(journal_contains(f, "/Users/" ALICE "/Items/"));
 	cwp_index_free(into);
 
+	/* READ-06 asks for PlaybackPositionTicks == 0: a sub-millisecond position
+	 * (1-9999 ticks, 0 ms after UNIT-01's floor) is not an explicit zero. */
+	assert_int_equal(
+	    mock_emby_set_userdata(f->m, ALICE, "1005",
+				   "{\"PlaybackPositionTicks\": 5000, \"Played\": false}"),
+	    0);
+	assert_int_equal(cwp_index_new(&into), CWP_OK);
+	assert_int_equal(emby_confirm_zeros(f->c, p, 1, into, NULL), CWP_OK);
+	assert_int_equal_dec(cwp_index_size(into), 0);
+	cwp_index_free(into);
+
 	/* A failed lookup adds nothing and fails the call. */
 	add_faults(f, "{\"route\":\"/Users/*/Items\",\"kind\":\"status\",\"status\":500}");
 	assert_int_equal(cwp_index_new(&into), CWP_OK);
