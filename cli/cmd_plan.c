@@ -8,6 +8,7 @@
  * (UNIT-03); warnings go to stderr with their count. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,21 +94,88 @@ done:
 	return buf;
 }
 
-/* Load one index; the exit code says whether the file was unreadable (3) or
- * not an index (2). */
-static int load_index(cwp_index **out, const char *what, const char *path, cwp_warnings *w)
+/* One index load, run on its own thread: the two files of a plan are read
+ * at once (they are independent, and reading is most of a plan's time). The
+ * thread's warnings and error are kept and reported afterwards in a fixed
+ * order (source, then destination), so the output never depends on timing. */
+struct load_job {
+	const char *what, *path;
+	cwp_index *idx;
+	int rc;
+	char err[1024]; /* cwp_error_last() of the loading thread */
+	size_t n_msgs;
+	char *msgs[PLAN_WARN_SHOWN];
+	cwp_warnings w;
+};
+
+static void job_sink(void *ud, const char *msg)
 {
-	int rc = cwp_index_load(out, path, w);
-	if (rc == 0)
+	struct load_job *j = ud;
+	if (j->n_msgs < PLAN_WARN_SHOWN)
+		j->msgs[j->n_msgs++] = strdup(msg); /* NULL (no memory): not shown, still counted */
+}
+
+static void *load_job_run(void *arg)
+{
+	struct load_job *j = arg;
+	j->rc = cwp_index_load(&j->idx, j->path, &j->w);
+	if (j->rc)
+		snprintf(j->err, sizeof(j->err), "%s", cwp_error_last());
+	return NULL;
+}
+
+/* Report one finished load: its warnings go through the run's sink, its
+ * error (if any) to stderr. The exit code says whether the file was
+ * unreadable (3) or not an index (2). */
+static int load_job_finish(struct load_job *j, cwp_warnings *w)
+{
+	for (size_t i = 0; i < j->n_msgs; i++) {
+		if (j->msgs[i])
+			w->sink(w->ud, j->msgs[i]);
+		free(j->msgs[i]);
+	}
+	w->count += j->w.count;
+	j->n_msgs = 0;
+	if (j->rc == 0)
 		return CWP_EXIT_OK;
-	const char *msg = cwp_error_last();
-	if (strstr(msg, path))
-		fprintf(stderr, "cwprogress plan: %s index: %s\n", what, msg);
+	if (strstr(j->err, j->path))
+		fprintf(stderr, "cwprogress plan: %s index: %s\n", j->what, j->err);
 	else
-		fprintf(stderr, "cwprogress plan: %s index %s: %s\n", what, path,
-			*msg ? msg : cwp_strerror(rc));
-	return rc == CWP_EIO || rc == CWP_ENOTFOUND || rc == CWP_ENOMEM ? CWP_EXIT_READ_FAILED
-									: CWP_EXIT_USAGE;
+		fprintf(stderr, "cwprogress plan: %s index %s: %s\n", j->what, j->path,
+			*j->err ? j->err : cwp_strerror(j->rc));
+	return j->rc == CWP_EIO || j->rc == CWP_ENOTFOUND || j->rc == CWP_ENOMEM
+		   ? CWP_EXIT_READ_FAILED
+		   : CWP_EXIT_USAGE;
+}
+
+/* Load both indexes, the destination on a second thread. On failure the
+ * source's error is reported first, and nothing is returned. */
+static int load_both(cwp_index **src, cwp_index **dst, const char *src_path, const char *dst_path,
+		     cwp_warnings *w)
+{
+	struct load_job js = {.what = "source", .path = src_path};
+	struct load_job jd = {.what = "destination", .path = dst_path};
+	js.w = (cwp_warnings){0, job_sink, &js};
+	jd.w = (cwp_warnings){0, job_sink, &jd};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, load_job_run, &jd) == 0;
+	load_job_run(&js);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		load_job_run(&jd); /* no thread to be had: one after the other */
+	int ex = load_job_finish(&js, w);
+	int ex_dst = load_job_finish(&jd, w);
+	if (ex == CWP_EXIT_OK)
+		ex = ex_dst;
+	if (ex != CWP_EXIT_OK) {
+		cwp_index_free(js.idx);
+		cwp_index_free(jd.idx);
+		return ex;
+	}
+	*src = js.idx;
+	*dst = jd.idx;
+	return CWP_EXIT_OK;
 }
 
 /* "1:02:03" or "12:34"; "—" when absent. */
@@ -290,8 +358,7 @@ int cmd_plan(int argc, char **argv)
 			goto done;
 		}
 	}
-	if ((ex = load_index(&src, "source", src_path, &w)) != CWP_EXIT_OK ||
-	    (ex = load_index(&dst, "destination", dst_path, &w)) != CWP_EXIT_OK)
+	if ((ex = load_both(&src, &dst, src_path, dst_path, &w)) != CWP_EXIT_OK)
 		goto done;
 	if (cwp_plan_new(&plan, src, dst, &cfg) != 0) {
 		fprintf(stderr, "cwprogress plan: %s\n", cwp_error_last());
