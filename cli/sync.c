@@ -284,9 +284,9 @@ static void confirm_zeros(cwp__report *r, emby_client *cl, int self, cwp_index *
 	}
 	if (n && emby_confirm_zeros(cl, cands, n, self_idx, w) != 0)
 		cwp_warn(w,
-			 "%s: confirm-before-clear lookups failed, so nothing is cleared from "
+			 "confirm-before-clear lookups failed, so nothing is cleared from "
 			 "them: %s",
-			 r->side[self].label, emby_client_error(cl));
+			 emby_client_error(cl));
 	r->side[self].confirmed_zeros = cwp_index_size(self_idx) - before;
 done:
 	cwp_match_free(m);
@@ -469,8 +469,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		emby_server_info info;
 		memset(&info, 0, sizeof(info));
 		if (emby_probe(cl[s], &info) != 0) {
-			fail(r, CWP_EXIT_READ_FAILED, "probe", "%s: %s", r->side[s].label,
-			     emby_client_error(cl[s]));
+			fail(r, CWP_EXIT_READ_FAILED, "probe", "%s", emby_client_error(cl[s]));
 			goto done;
 		}
 		r->side[s].probed = true;
@@ -482,8 +481,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 	for (int s = 0; s < 2; s++) {
 		if (emby_index(cl[s], &idx[s], w) != 0) {
 			cwp__bar_clear(o->term);
-			fail(r, CWP_EXIT_READ_FAILED, "index", "%s: %s", r->side[s].label,
-			     emby_client_error(cl[s]));
+			fail(r, CWP_EXIT_READ_FAILED, "index", "%s", emby_client_error(cl[s]));
 			goto done;
 		}
 		cwp__bar_clear(o->term);
@@ -569,8 +567,7 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 			continue;
 		if (emby_resolve(cl[t], rrecs[t], nres[t], &res[t]) != 0) {
 			cwp__bar_clear(o->term);
-			fail(r, CWP_EXIT_READ_FAILED, "resolve", "%s: %s", r->side[t].label,
-			     emby_client_error(cl[t]));
+			fail(r, CWP_EXIT_READ_FAILED, "resolve", "%s", emby_client_error(cl[t]));
 			goto done;
 		}
 		cwp__bar_clear(o->term);
@@ -654,14 +651,12 @@ cwp__report *cwp__sync_run(const cwp__sync_opts *o)
 		memset(found, 0, n * sizeof(*found));
 		if (emby_read_states(cl[t], ids, n, states, found) != 0) {
 			cwp__bar_clear(o->term);
-			fail(r, CWP_EXIT_READ_FAILED, "state", "%s: %s", r->side[t].label,
-			     emby_client_error(cl[t]));
+			fail(r, CWP_EXIT_READ_FAILED, "state", "%s", emby_client_error(cl[t]));
 			goto done;
 		}
 		cwp__bar_clear(o->term);
 		if (emby_playing(cl[t], &playing, &n_playing) != 0) {
-			fail(r, CWP_EXIT_READ_FAILED, "sessions", "%s: %s", r->side[t].label,
-			     emby_client_error(cl[t]));
+			fail(r, CWP_EXIT_READ_FAILED, "sessions", "%s", emby_client_error(cl[t]));
 			goto done;
 		}
 		size_t k = 0;
