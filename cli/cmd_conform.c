@@ -29,6 +29,7 @@
 
 #include "cwp/cwp.h"
 #include "cmd.h"
+#include "opts.h"
 #include "conform_proto.h"
 
 #define PROTOCOL  "cwprogress-planner/1"
@@ -451,7 +452,7 @@ int cmd_conform(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "cwprogress conform: unexpected argument '%s'\n", argv[optind]);
+		cwp__opt_report_stray(stderr, "conform", optind, NULL);
 		return CWP_EXIT_USAGE;
 	}
 	if (serve)

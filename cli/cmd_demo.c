@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "journal.h"
 #include "pair.h"
 #include "report.h"
@@ -254,18 +255,13 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 		case 'h':
 			usage(out);
 			return CWP_EXIT_OK;
-		case ':':
-			fprintf(err, "cwprogress demo: %s needs a value\n", argv[optind - 1]);
-			return CWP_EXIT_USAGE;
 		default:
-			/* the name only: a value may be a token typed there (CLI-04) */
-			fprintf(err, "cwprogress demo: unknown option '%.*s'\n",
-				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			cwp__opt_report_bad(err, "demo", c, argv);
 			return CWP_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(err, "cwprogress demo: unexpected argument '%s'\n", argv[optind]);
+		cwp__opt_report_stray(err, "demo", optind, NULL);
 		return CWP_EXIT_USAGE;
 	}
 #ifndef CWP_HAVE_MOCK

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "sync.h"
 #include "token.h"
 
@@ -90,30 +91,17 @@ int cwp__cmd_index(int argc, char **argv, FILE *out, FILE *err)
 		case OPT_JSONL:
 			jsonl = true;
 			break;
-		case OPT_TOKEN_FILE: {
-			/* only by its full name: getopt would take "--token SECRET"
-			 * as an abbreviation, i.e. a token on the command line */
-			const char *opt = optarg == argv[optind - 1] && optind >= 2
-					      ? argv[optind - 2]
-					      : argv[optind - 1];
-			if (strncmp(opt, "--token-file", 12) != 0 || (opt[12] && opt[12] != '=')) {
-				fprintf(err, "cwprogress index: unknown option '--token' (write "
-					     "--token-file in full; tokens are never given on the "
-					     "command line)\n");
+		case OPT_TOKEN_FILE:
+			if (!cwp__opt_token_file_ok(err, "index", argv, optarg))
 				goto done;
-			}
 			token_file = optarg;
 			break;
-		}
 		case OPT_CA_FILE:
 			ca_file = optarg;
 			break;
 		case OPT_INSECURE:
-			if (strcmp(argv[optind - 1], "--insecure") != 0) {
-				fprintf(err, "cwprogress index: write --insecure in full to turn "
-					     "off TLS verification\n");
+			if (!cwp__opt_insecure_ok(err, "index", argv))
 				goto done;
-			}
 			insecure = true;
 			break;
 		case 'v':
@@ -123,22 +111,14 @@ int cwp__cmd_index(int argc, char **argv, FILE *out, FILE *err)
 			usage(out);
 			rc = CWP_EXIT_OK;
 			goto done;
-		case ':':
-			fprintf(err, "cwprogress index: %s needs a value\n", argv[optind - 1]);
-			goto done;
 		default:
-			/* the name only: a value may be a token typed there (CLI-04) */
-			fprintf(err, "cwprogress index: unknown option '%.*s'\n",
-				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			cwp__opt_report_bad(err, "index", c, argv);
 			goto done;
 		}
 	}
 	if (optind < argc) {
-		/* not echoed: it may be a token (CLI-04) */
-		fprintf(err,
-			"cwprogress index: unexpected argument #%d (the token comes "
-			"from $CWPROGRESS_TOKEN or --token-file)\n",
-			optind);
+		cwp__opt_report_stray(err, "index", optind,
+				      "the token comes from $CWPROGRESS_TOKEN or --token-file");
 		goto done;
 	}
 	if (!server || (!user && !username)) {

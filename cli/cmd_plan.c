@@ -15,6 +15,7 @@
 
 #include "cwp/cwp.h"
 #include "cmd.h"
+#include "opts.h"
 
 /* Warnings printed one by one before the rest are only counted. */
 #define PLAN_WARN_SHOWN 20
@@ -323,17 +324,17 @@ int cmd_plan(int argc, char **argv)
 			printf("cwprogress %s\n", CWP_VERSION_STRING);
 			return CWP_EXIT_OK;
 		case ':':
-			fprintf(stderr, "cwprogress plan: %s needs a value\n", argv[optind - 1]);
+			cwp__opt_report_bad(stderr, "plan", c, argv);
 			usage(stderr);
 			return CWP_EXIT_USAGE;
 		default:
-			fprintf(stderr, "cwprogress plan: unknown option '%s'\n", argv[optind - 1]);
+			cwp__opt_report_bad(stderr, "plan", c, argv);
 			usage(stderr);
 			return CWP_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "cwprogress plan: unexpected argument '%s'\n", argv[optind]);
+		cwp__opt_report_stray(stderr, "plan", optind, NULL);
 		usage(stderr);
 		return CWP_EXIT_USAGE;
 	}

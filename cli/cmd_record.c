@@ -30,6 +30,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "record.h"
 #include "sync.h"
 #include "term.h"
@@ -1211,30 +1212,17 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 		case OPT_WHOLE:
 			whole = true;
 			break;
-		case OPT_TOKEN_FILE: {
-			/* Only by its full name: getopt would take "--token SECRET"
-			 * as an abbreviation, i.e. a token on the command line. */
-			const char *opt = optarg == argv[optind - 1] && optind >= 2
-					      ? argv[optind - 2]
-					      : argv[optind - 1];
-			if (strncmp(opt, "--token-file", 12) != 0 || (opt[12] && opt[12] != '=')) {
-				fprintf(err, "cwprogress record: unknown option '--token' (write "
-					     "--token-file in full; tokens are never given on the "
-					     "command line)\n");
+		case OPT_TOKEN_FILE:
+			if (!cwp__opt_token_file_ok(err, "record", argv, optarg))
 				goto done;
-			}
 			token_file = optarg;
 			break;
-		}
 		case OPT_CA_FILE:
 			ca_file = optarg;
 			break;
 		case OPT_INSECURE:
-			if (strcmp(argv[optind - 1], "--insecure") != 0) {
-				fprintf(err, "cwprogress record: write --insecure in full to turn "
-					     "off TLS verification\n");
+			if (!cwp__opt_insecure_ok(err, "record", argv))
 				goto done;
-			}
 			insecure = true;
 			break;
 		case 'v':
@@ -1244,22 +1232,15 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 			usage(out);
 			rc = CWP_EXIT_OK;
 			goto done;
-		case ':':
-			fprintf(err, "cwprogress record: %s needs a value\n", argv[optind - 1]);
-			goto done;
 		default:
-			/* The name only: a value may be a token typed there. */
-			fprintf(err, "cwprogress record: unknown option '%.*s'\n",
-				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			cwp__opt_report_bad(err, "record", c, argv);
 			goto done;
 		}
 	}
 	if (optind < argc) {
-		/* Not echoed: it may be a token given by mistake. */
-		fprintf(err,
-			"cwprogress record: unexpected argument #%d: record takes options "
-			"only (the token comes from $CWPROGRESS_TOKEN or --token-file)\n",
-			optind);
+		cwp__opt_report_stray(err, "record", optind,
+				      "record takes options only; the token comes from "
+				      "$CWPROGRESS_TOKEN or --token-file");
 		goto done;
 	}
 	if (!server || !user || !outarg) {

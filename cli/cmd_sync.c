@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "pair.h"
 #include "report.h"
 #include "sync.h"
@@ -120,13 +121,8 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 			explain = true;
 			break;
 		case OPT_INSECURE:
-			/* CLI-05: only by its exact name, never an abbreviation. */
-			if (strcmp(argv[optind - 1], "--insecure") != 0) {
-				fprintf(err,
-					"cwprogress sync: write --insecure in full to turn off "
-					"TLS verification\n");
+			if (!cwp__opt_insecure_ok(err, "sync", argv))
 				goto done;
-			}
 			insecure = true;
 			break;
 		case OPT_CA_FILE:
@@ -152,23 +148,14 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 			usage(out);
 			rc = CWP_EXIT_OK;
 			goto done;
-		case ':':
-			fprintf(err, "cwprogress sync: %s needs a value\n", argv[optind - 1]);
-			goto done;
 		default:
-			/* the name only: a value may be a token typed there (CLI-04) */
-			fprintf(err, "cwprogress sync: unknown option '%.*s'\n",
-				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-			fprintf(err, "try 'cwprogress sync --help'\n");
+			cwp__opt_report_bad(err, "sync", c, argv);
 			goto done;
 		}
 	}
 	if (optind < argc) {
-		/* not echoed: it may be a token (CLI-04) */
-		fprintf(err,
-			"cwprogress sync: unexpected argument #%d (tokens are never "
-			"given on the command line; see --help)\n",
-			optind);
+		cwp__opt_report_stray(err, "sync", optind,
+				      "tokens are never given on the command line; see --help");
 		goto done;
 	}
 	if (!config) {

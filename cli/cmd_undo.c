@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "journal.h"
 #include "pair.h"
 #include "report.h"
@@ -315,12 +316,8 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 			ca_file = optarg;
 			break;
 		case OPT_INSECURE:
-			if (strcmp(argv[optind - 1], "--insecure") != 0) {
-				fprintf(err,
-					"cwprogress undo: write --insecure in full to turn off "
-					"TLS verification\n");
+			if (!cwp__opt_insecure_ok(err, "undo", argv))
 				goto done;
-			}
 			insecure = true;
 			break;
 		case 'v':
@@ -333,13 +330,8 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 			usage(out);
 			rc = CWP_EXIT_OK;
 			goto done;
-		case ':':
-			fprintf(err, "cwprogress undo: %s needs a value\n", argv[optind - 1]);
-			goto done;
 		default:
-			/* the name only: a value may be a token typed there (CLI-04) */
-			fprintf(err, "cwprogress undo: unknown option '%.*s'\n",
-				(int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			cwp__opt_report_bad(err, "undo", c, argv);
 			goto done;
 		}
 	}
