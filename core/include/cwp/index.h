@@ -77,8 +77,7 @@ int cwp_index_load(cwp_index **out, const char *path, cwp_warnings *w);
  * plan JSON parser. Returns CWP_OK when the record was put (bad fields made
  * absent, each with a warning), CWP_EINVAL when it was dropped with a warning
  * (not an object, no usable type, no computable key), CWP_ENOMEM. */
-int cwp_index_put_json(cwp_index *idx, const char *key, const struct cJSON *obj,
-                       cwp_warnings *w);
+int cwp_index_put_json(cwp_index *idx, const char *key, const struct cJSON *obj, cwp_warnings *w);
 
 /* The JSON object of one record (no key member); caller owns the result. */
 struct cJSON *cwp_record_to_json(const cwp_record *r);

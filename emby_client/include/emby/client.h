@@ -20,18 +20,18 @@ typedef struct emby_options {
 	const char *token;    /* API key or access token; copied, never printed */
 	const char *username; /* with password: AuthenticateByName when there is no token */
 	const char *password;
-	const char *label;     /* how messages name this server ("source"); default: host */
-	const char *device_id; /* default "cwprogress-<hostname>" */
-	long connect_timeout_ms; /* default 10000 */
-	long total_timeout_ms;   /* default 60000, per request */
-	bool insecure;           /* skip TLS verification (CLI-05: only by name) */
-	const char *ca_file;     /* extra CA bundle (PEM) */
-	int page_size;           /* READ-01 Limit; default 500 */
-	int max_attempts;        /* READ-07; default 3 */
-	long backoff_ms;         /* first retry delay, doubled each time; default 500 */
-	long max_retry_after_ms; /* cap on an honoured Retry-After; default 30000 */
-	int max_in_flight;       /* concurrent writes; default 4 */
-	size_t max_body;         /* READ-08 response cap; default 64 MiB */
+	const char *label;            /* how messages name this server ("source"); default: host */
+	const char *device_id;        /* default "cwprogress-<hostname>" */
+	long connect_timeout_ms;      /* default 10000 */
+	long total_timeout_ms;        /* default 60000, per request */
+	bool insecure;                /* skip TLS verification (CLI-05: only by name) */
+	const char *ca_file;          /* extra CA bundle (PEM) */
+	int page_size;                /* READ-01 Limit; default 500 */
+	int max_attempts;             /* READ-07; default 3 */
+	long backoff_ms;              /* first retry delay, doubled each time; default 500 */
+	long max_retry_after_ms;      /* cap on an honoured Retry-After; default 30000 */
+	int max_in_flight;            /* concurrent writes; default 4 */
+	size_t max_body;              /* READ-08 response cap; default 64 MiB */
 	const char *const *libraries; /* ParentId per selected library (READ-01) */
 	size_t n_libraries;
 	/* Called as work advances (progress bars): phase is "index", "resolve",
@@ -40,9 +40,11 @@ typedef struct emby_options {
 	void *progress_ud;
 } emby_options;
 
-#define EMBY_OPTIONS_INIT                                                                          \
-	{NULL, NULL, NULL, NULL, NULL, NULL, NULL, 10000, 60000, false, NULL, 500, 3, 500, 30000, 4, \
-	 (size_t)64 << 20, NULL, 0, NULL, NULL}
+#define EMBY_OPTIONS_INIT                                                                         \
+	{                                                                                         \
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, 10000, 60000, false, NULL, 500, 3, 500, \
+		    30000, 4, (size_t)64 << 20, NULL, 0, NULL, NULL                               \
+	}
 
 typedef struct emby_client emby_client;
 
@@ -91,7 +93,7 @@ int emby_index(emby_client *c, cwp_index **out, cwp_warnings *w);
  * ambiguous match adds nothing. A failed request fails the call (nothing is
  * added then). */
 int emby_confirm_zeros(emby_client *c, const cwp_record *const *candidates, size_t n,
-                       cwp_index *into, cwp_warnings *w);
+		       cwp_index *into, cwp_warnings *w);
 
 /* RES-02..04: find this server's item(s) for records that are not in its
  * resumable index. Many records per AnyProviderIdEquals request (URL <=
@@ -110,13 +112,14 @@ void emby_resolution_free(emby_resolution *r);
 emby_resolve_status emby_resolution_status(const emby_resolution *r, size_t i);
 /* Item ids of recs[i] (several for multi-version items), sorted; owned by r. */
 size_t emby_resolution_items(const emby_resolution *r, size_t i, const char *const **ids);
-const char *emby_resolve_status_name(emby_resolve_status s); /* "resolved", "not_found", "ambiguous" */
+const char *
+emby_resolve_status_name(emby_resolve_status s); /* "resolved", "not_found", "ambiguous" */
 
 /* §5: the fresh state of items, batched (Ids=, <= 100 per request).
  * found[i] false when the server does not return item_ids[i]. `playing` is
  * not set here: see emby_playing. */
 int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
-                     cwp_target_state *states, bool *found);
+		     cwp_target_state *states, bool *found);
 
 /* APPLY-01: item ids this user is playing now (one GET /Sessions). *ids is
  * an array of *n strings; free with emby_strv_free. */
