@@ -30,6 +30,7 @@
 #include "cwp/cwp.h"
 #include "cmd.h"
 #include "opts.h"
+#include "pair.h"
 #include "conform_proto.h"
 
 #define PROTOCOL  "cwprogress-planner/1"
@@ -68,16 +69,13 @@ static int read_stream(FILE *f, char **out, size_t *outlen)
 	return CWP_OK;
 }
 
+/* Files through the CLI's one reader (cli/pair.h); 1 GiB is far past any
+ * vector or planner answer. The message goes to cwp_error_last(). */
 static int read_file(const char *path, char **out, size_t *outlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return cwp_error_set(CWP_EIO, "%s: %s", path, strerror(errno));
-	int rc = read_stream(f, out, outlen);
-	fclose(f);
-	if (rc)
-		return cwp_error_set(rc, "%s: read failed", path);
-	return CWP_OK;
+	char err[512];
+	int rc = cwp__read_file(out, outlen, path, (size_t)1 << 30, err, sizeof(err));
+	return rc ? cwp_error_set(rc, "%s", err) : CWP_OK;
 }
 
 static int serve_planner(void)

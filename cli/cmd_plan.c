@@ -16,6 +16,7 @@
 #include "cwp/cwp.h"
 #include "cmd.h"
 #include "opts.h"
+#include "pair.h"
 
 /* Warnings printed one by one before the rest are only counted. */
 #define PLAN_WARN_SHOWN 20
@@ -56,43 +57,17 @@ static void usage(FILE *f)
 		"not JSON or not an index; 3 an input file that cannot be read.\n");
 }
 
-/* Read a whole (small) file; NULL with a message when it cannot be read. */
+/* Read a pair configuration (small; anything over 1 MiB is not one) through
+ * the CLI's one file reader; NULL with a message when it cannot be read. */
 static char *read_small_file(const char *path, size_t *len, int *exit_code)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!f) {
-		fprintf(stderr, "cwprogress plan: %s: cannot open: %s\n", path, strerror(errno));
-		*exit_code = CWP_EXIT_READ_FAILED;
-		return NULL;
-	}
-	buf = malloc(PLAN_CONFIG_MAX + 1);
-	if (!buf) {
-		fprintf(stderr, "cwprogress plan: out of memory\n");
-		*exit_code = CWP_EXIT_READ_FAILED;
-		goto done;
-	}
-	n = fread(buf, 1, PLAN_CONFIG_MAX + 1, f);
-	if (ferror(f)) {
-		fprintf(stderr, "cwprogress plan: %s: read failed\n", path);
-		*exit_code = CWP_EXIT_READ_FAILED;
-		free(buf);
-		buf = NULL;
-	} else if (n > PLAN_CONFIG_MAX) {
-		fprintf(stderr,
-			"cwprogress plan: %s: larger than 1 MiB, not a pair configuration\n", path);
-		*exit_code = CWP_EXIT_USAGE;
-		free(buf);
-		buf = NULL;
-	} else {
-		buf[n] = '\0';
-		*len = n;
-	}
-done:
-	fclose(f);
-	return buf;
+	char *buf = NULL, err[512];
+	int rc = cwp__read_file(&buf, len, path, PLAN_CONFIG_MAX, err, sizeof(err));
+	if (rc == 0)
+		return buf;
+	fprintf(stderr, "cwprogress plan: %s\n", err);
+	*exit_code = rc == CWP_ETOOBIG ? CWP_EXIT_USAGE : CWP_EXIT_READ_FAILED;
+	return NULL;
 }
 
 /* One index load, run on its own thread: the two files of a plan are read
