@@ -4,7 +4,9 @@
  * - every vector names only rules that exist;
  * - every rule of SPEC §1-§4 and §6, and APPLY-01..05 (the pure write
  *   policy), has at least one vector;
- * - conformance/CONFORMANCE.md has a row for every rule. */
+ * - conformance/CONFORMANCE.md has a row for every rule; a rule whose issue
+ *   is still open may stand as "planned: <issue title>" (printed, and
+ *   excused from the vector requirement until its issue lands). */
 #include <ctype.h>
 #include <stdbool.h>
 #include <dirent.h>
@@ -108,6 +110,45 @@ static void load_catalogue(void)
 		fail_msg("cannot read %s", path);
 	if (catalogue.n < 40)
 		fail_msg("%s lists only %zu rules", path, catalogue.n);
+}
+
+/* The status cell (the last one) of ID's row in CONFORMANCE.md, or NULL:
+ * written into buf. A rule whose issue is still open stands there as
+ * "planned: <issue title>" (SPEC gains rules before their code lands). */
+static const char *row_status(const char *md, const char *id, char *buf, size_t cap)
+{
+	char row[ID_LEN + 4];
+	snprintf(row, sizeof(row), "| %s ", id);
+	const char *p = md ? strstr(md, row) : NULL;
+	if (!p)
+		return NULL;
+	const char *end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	while (end > p && (end[-1] == ' ' || end[-1] == '|' || end[-1] == '\r'))
+		end--;
+	const char *cell = end;
+	while (cell > p && cell[-1] != '|')
+		cell--;
+	while (cell < end && *cell == ' ')
+		cell++;
+	snprintf(buf, cap, "%.*s", (int)(end - cell), cell);
+	return buf;
+}
+
+static bool is_planned(const char *status)
+{
+	return status && !strncmp(status, "planned", 7);
+}
+
+static char *conformance_md(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/conformance/CONFORMANCE.md", source_dir());
+	char *text = slurp(path);
+	if (!text)
+		fail_msg("cannot read %s", path);
+	return text;
 }
 
 static void catalogue_copy_matches_shared_spec(void **state)
@@ -225,15 +266,22 @@ static void every_core_rule_has_a_vector(void **state)
 	unsigned nvec = 0, missing = 0, needed = 0;
 	load_catalogue();
 	scan_vectors(&nvec);
+	char *md = conformance_md(), status[512];
 	for (size_t i = 0; i < catalogue.n; i++) {
 		if (!needs_vector(catalogue.id[i]))
 			continue;
 		needed++;
+		if (!catalogue.count[i] &&
+		    is_planned(row_status(md, catalogue.id[i], status, sizeof(status)))) {
+			print_message("%s has no vector yet: %s\n", catalogue.id[i], status);
+			continue;
+		}
 		if (!catalogue.count[i]) {
 			print_error("%s has no vector\n", catalogue.id[i]);
 			missing++;
 		}
 	}
+	free(md);
 	if (needed < 25)
 		fail_msg("only %u core rules found in the catalogue", needed);
 	if (missing)
@@ -243,24 +291,33 @@ static void every_core_rule_has_a_vector(void **state)
 static void conformance_md_maps_every_rule(void **state)
 {
 	(void)state;
-	char path[4096];
-	unsigned missing = 0;
+	unsigned missing = 0, planned = 0, untitled = 0;
+	char status[512];
 	load_catalogue();
-	snprintf(path, sizeof(path), "%s/conformance/CONFORMANCE.md", source_dir());
-	char *text = slurp(path);
-	if (!text)
-		fail_msg("cannot read %s", path);
+	char *text = conformance_md();
 	for (size_t i = 0; i < catalogue.n; i++) {
-		char row[ID_LEN + 4];
-		snprintf(row, sizeof(row), "| %s ", catalogue.id[i]);
-		if (!strstr(text, row)) {
-			print_error("CONFORMANCE.md has no row \"%s|\"\n", row);
+		const char *st = row_status(text, catalogue.id[i], status, sizeof(status));
+		if (!st) {
+			print_error("CONFORMANCE.md has no row \"| %s |\"\n", catalogue.id[i]);
 			missing++;
+		} else if (is_planned(st)) {
+			/* Printed so that nobody mistakes a planned rule for a proven one. */
+			print_message("planned: %s (%s)\n", catalogue.id[i], st);
+			planned++;
+			if (strlen(st) < 12) {
+				print_error("%s is planned without naming its issue\n",
+					    catalogue.id[i]);
+				untitled++;
+			}
 		}
 	}
 	free(text);
-	if (missing)
-		fail_msg("%u rule(s) missing from CONFORMANCE.md", missing);
+	if (planned)
+		print_message("%u rule(s) planned, not yet proven\n", planned);
+	if (missing || untitled)
+		fail_msg("%u rule(s) missing from CONFORMANCE.md, %u planned without an "
+			 "issue",
+			 missing, untitled);
 }
 
 static const struct CMUnitTest tests[] = {

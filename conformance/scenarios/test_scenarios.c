@@ -1048,6 +1048,14 @@ static void scenarios_catalogue(void **state)
 			MSG("CONFORMANCE.md %s: expected 5 columns\n", row->id);
 			continue;
 		}
+		/* A rule whose issue is still open stands as "planned: <issue>"
+		 * (its proof lands with the issue): named here, not failed. */
+		if (!strncmp(row->col[4], "planned", 7)) {
+			if (strlen(row->col[4]) < 12)
+				MSG("CONFORMANCE.md %s: planned without its issue\n", row->id);
+			print_message("planned: %s (%s)\n", row->id, row->col[4]);
+			continue;
+		}
 		if (no_evidence(row->col[2]) && no_evidence(row->col[3]))
 			MSG("CONFORMANCE.md %s: no vector, scenario or test\n", row->id);
 		if (strcasestr(row->col[4], "pending"))
