@@ -338,7 +338,72 @@ typedef struct mock_emby__req {
 
 /* routes.c */
 void mock_emby__route(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs);
-/* Render the user data of one user as the fixture file holds it (mu held). */
+void mock_emby__resp_json(mock_emby__resp *r);
+/* The user named in the path (or a UserId parameter), or an Emby error in rs. */
+mock_emby__user *mock_emby__want_user(mock_emby *m, const char *id, mock_emby__resp *rs);
+
+/* query.c: comma lists of query parameters, and the item routes */
+typedef struct mock_emby__list {
+	char *buf;
+	char **v;
+	size_t n;
+} mock_emby__list;
+
+int mock_emby__list_parse(mock_emby__list *l, const char *s);
+void mock_emby__list_free(mock_emby__list *l);
+bool mock_emby__list_has(const mock_emby__list *l, const char *s);
+int mock_emby__param_long(const mock_emby__req *rq, mock_emby__resp *rs, const char *name,
+			  long dflt, long *out);
+void mock_emby__render_views(mock_emby *m, mock_emby__buf *b, long start, long limit,
+			     bool envelope);
+void mock_emby__get_items(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid);
+void mock_emby__get_resume(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid);
+void mock_emby__get_latest(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid);
+void mock_emby__get_episodes(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs,
+			     const char *sid);
+
+/* sort.c: SortBy/SortOrder (callers hold m->mu) */
+enum mock_emby__sort_key {
+	MOCK_EMBY__SK_DATE_PLAYED,
+	MOCK_EMBY__SK_NAME,
+	MOCK_EMBY__SK_DATE_CREATED,
+	MOCK_EMBY__SK_PREMIERE,
+	MOCK_EMBY__SK_YEAR,
+	MOCK_EMBY__SK_RUNTIME,
+	MOCK_EMBY__SK_PLAY_COUNT,
+	MOCK_EMBY__SK_EPISODE
+};
+
+typedef struct mock_emby__sort_spec {
+	enum mock_emby__sort_key key[4];
+	bool desc[4];
+	size_t n;
+} mock_emby__sort_spec;
+
+void mock_emby__sort_parse(mock_emby__sort_spec *s, const mock_emby__list *by,
+			   const mock_emby__list *order);
+/* Sort item indexes v[0..n) by spec, ties in items.json order; -1 on OOM. */
+int mock_emby__sort_hits(const mock_emby *m, const mock_emby__sort_spec *spec,
+			 const mock_emby__user *u, size_t *v, size_t n);
+
+/* userdata.c (render functions: callers hold m->mu) */
+enum {
+	MOCK_EMBY__UD_ON = 1,
+	MOCK_EMBY__UD_LAST_PLAYED = 2,
+	MOCK_EMBY__UD_PLAY_COUNT = 4,
+	MOCK_EMBY__UD_ALL = 7
+};
+const mock_emby__udc *mock_emby__udc_of(const mock_emby__user *u, const mock_emby__item *it);
+void mock_emby__render_userdata(mock_emby__buf *b, const cJSON *ud, unsigned flags);
+void mock_emby__render_item(mock_emby__buf *b, const mock_emby__item *it, const mock_emby__user *u,
+			    unsigned flags);
+void mock_emby__get_item(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid,
+			 const char *id, bool only_userdata);
+void mock_emby__post_userdata(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs,
+			      const char *uid, const char *id);
+void mock_emby__played_items(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid,
+			     const char *id, bool mark);
+
 /* control.c */
 void mock_emby__control(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs);
 
