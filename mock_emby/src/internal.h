@@ -285,6 +285,36 @@ struct mock_emby {
 	struct mg_context *ctx;
 };
 
+/* Fixture loading helpers (fixtures.c), shared by fixtures_items.c and
+ * fixtures_user.c. Each fails with "<file>: <jsonpath>: <problem>" in err. */
+#define MOCK_EMBY__PATHSZ  4096
+#define MOCK_EMBY__JPATHSZ 512
+int mock_emby__fx_fail(char *err, size_t errsz, const char *file, const char *jpath,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int mock_emby__fx_join(char *out, const char *dir, const char *name, char *err, size_t errsz);
+bool mock_emby__fx_file_exists(const char *path);
+int mock_emby__fx_load_json(const char *path, cJSON **out, char *err, size_t errsz);
+bool mock_emby__fx_is_hex32(const char *s);
+int mock_emby__fx_opt_string(const cJSON *obj, const char *key, char **out, bool nonempty,
+			     bool required, const char *file, const char *jp, char *err,
+			     size_t errsz);
+int mock_emby__fx_opt_int(const cJSON *obj, const char *key, long *out, bool *has, int64_t min,
+			  int64_t max, const char *file, const char *jp, char *err, size_t errsz);
+int mock_emby__fx_opt_date(const cJSON *obj, const char *key, int64_t *out, bool *has,
+			   const char *file, const char *jp, char *err, size_t errsz);
+int mock_emby__fx_check_keys(const cJSON *obj, const char *const *allowed, const char *file,
+			     const char *jp, char *err, size_t errsz);
+/* The *.json names of a folder, sorted; free with _free_list. */
+int mock_emby__fx_list_json(const char *dir, char ***out, size_t *n, char *err, size_t errsz);
+void mock_emby__fx_free_list(char **l, size_t n);
+/* fixtures_items.c */
+int mock_emby__fx_load_server(mock_emby *m, const char *dir, char *err, size_t errsz);
+int mock_emby__fx_load_items(mock_emby *m, const char *dir, char *err, size_t errsz);
+/* fixtures_user.c */
+int mock_emby__fx_load_userdata(mock_emby *m, const char *dir, char *err, size_t errsz);
+int mock_emby__fx_load_sessions(mock_emby *m, const char *dir, char *err, size_t errsz);
+int mock_emby__fx_load_recordings(mock_emby *m, const char *dir, char *err, size_t errsz);
+
 /* fixtures.c */
 int mock_emby__load(mock_emby *m, const char *dir, char *err, size_t errsz);
 void mock_emby__unload(mock_emby *m);
