@@ -10,7 +10,7 @@ if(TARGET cwp_cli AND TARGET mock_emby AND TARGET emby_client)
   target_link_libraries(cwp_sync_harness PUBLIC cwp_cli mock_emby PkgConfig::CJSON)
 
   add_executable(test_scenarios ${CWP_SCEN_DIR}/test_scenarios.c)
-  target_link_libraries(test_scenarios PRIVATE cwp_sync_harness PkgConfig::CMOCKA)
+  target_link_libraries(test_scenarios PRIVATE cwp_sync_harness cwp_scenario_kit PkgConfig::CMOCKA)
   target_include_directories(test_scenarios PRIVATE ${PROJECT_SOURCE_DIR}/core/tests/support)
   target_compile_definitions(test_scenarios PRIVATE CWP_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 

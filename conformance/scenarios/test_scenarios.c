@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "cwp_test.h"
+#include "scenario.h"
 #include "sync_harness.h"
 
 #define MSG(...) ch_appendf(&msg, __VA_ARGS__)
@@ -83,325 +84,12 @@ static bool is_rule(const char *id)
 	return false;
 }
 
-/* ---- reading a scenario ---------------------------------------------------- */
-
-static cJSON *load_json(const char *dir, const char *name, char **msg)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	char *text = ch_slurp(path);
-	cJSON *j = text && *text ? cJSON_Parse(text) : NULL;
-	if (!j)
-		ch_appendf(msg, "%s: %s\n", path,
-			   text && *text ? "not valid JSON" : "missing or empty");
-	free(text);
-	return j;
-}
-
-/* Unknown keys are errors: a misspelt expectation must not pass silently. */
-static void check_keys(const cJSON *o, const char *const *allowed, const char *where, char **msg)
-{
-	const cJSON *c;
-	cJSON_ArrayForEach(c, o)
-	{
-		bool ok = false;
-		for (size_t i = 0; allowed[i] && !ok; i++)
-			ok = !strcmp(c->string, allowed[i]);
-		if (!ok)
-			ch_appendf(msg, "scenario.json: unknown key %s%s\n", where, c->string);
-	}
-}
-
-static int side_of(const char *name)
-{
-	if (!strcmp(name, "source"))
-		return CH_SRC;
-	if (!strcmp(name, "destination"))
-		return CH_DST;
-	return -1;
-}
-
-/* Replace {user} in a path with the side's user id. */
-static void expand_user(char *out, size_t sz, const char *path, const char *user)
-{
-	const char *p = strstr(path, "{user}");
-	if (!p)
-		snprintf(out, sz, "%s", path);
-	else
-		snprintf(out, sz, "%.*s%s%s", (int)(p - path), path, user, p + 6);
-}
+/* ---- the run's journal (APPLY-09, in-process only) --------------------------- */
 
 static char *print(const cJSON *v)
 {
 	char *s = v ? cJSON_PrintUnformatted(v) : NULL;
 	return s ? s : strdup("null");
-}
-
-/* Whether every member of `want` equals the member of `got` (null: absent
- * or null; an object: the same, recursively). */
-static bool subset(const cJSON *want, const cJSON *got)
-{
-	if (!cJSON_IsObject(got))
-		return false;
-	const cJSON *w;
-	cJSON_ArrayForEach(w, want)
-	{
-		const cJSON *g = cJSON_GetObjectItemCaseSensitive(got, w->string);
-		if (cJSON_IsNull(w)) {
-			if (g && !cJSON_IsNull(g))
-				return false;
-		} else if (cJSON_IsObject(w)) {
-			if (!subset(w, g))
-				return false;
-		} else if (!g || !cJSON_Compare(w, g, true)) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* ---- expectations ---------------------------------------------------------- */
-
-/* The body of a journal entry as JSON (NULL: none); sets *bad when it is
- * not JSON. */
-static cJSON *entry_body(const cJSON *entry, bool *bad)
-{
-	const cJSON *b = cJSON_GetObjectItemCaseSensitive(entry, "body");
-	*bad = false;
-	if (!cJSON_IsString(b) || !*b->valuestring)
-		return NULL;
-	cJSON *j = cJSON_Parse(b->valuestring);
-	*bad = j == NULL;
-	return j;
-}
-
-/* The exact multiset of write requests of one side. */
-static void check_writes(const ch_env *e, int s, const cJSON *journal, const cJSON *want,
-			 char **msgp)
-{
-	char *msg = *msgp;
-	const char *side = ch_side_name[s];
-	int nj = cJSON_GetArraySize(journal);
-	bool *used = calloc((size_t)(nj > 0 ? nj : 1), sizeof(*used));
-	if (!used)
-		fail_msg("out of memory");
-	const cJSON *w;
-	cJSON_ArrayForEach(w, want)
-	{
-		static const char *const keys[] = {"method", "path", "body", "status", NULL};
-		check_keys(w, keys, "expect.writes[].", &msg);
-		const cJSON *wm = cJSON_GetObjectItemCaseSensitive(w, "method");
-		const cJSON *wp = cJSON_GetObjectItemCaseSensitive(w, "path");
-		const cJSON *wb = cJSON_GetObjectItemCaseSensitive(w, "body");
-		const cJSON *ws = cJSON_GetObjectItemCaseSensitive(w, "status");
-		if (!cJSON_IsString(wm) || !cJSON_IsString(wp)) {
-			MSG("scenario.json: expect.writes.%s: each write needs method and path\n",
-			    side);
-			continue;
-		}
-		char path[1024];
-		expand_user(path, sizeof(path), wp->valuestring, e->side[s].user);
-		bool found = false;
-		for (int i = 0; i < nj && !found; i++) {
-			const cJSON *en = cJSON_GetArrayItem(journal, i);
-			if (used[i] || !ch_is_write(en))
-				continue;
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(en, "method");
-			if (strcasecmp(m->valuestring, wm->valuestring) ||
-			    strcmp(ch_entry_path(en), path))
-				continue;
-			if (cJSON_IsNumber(ws) &&
-			    cJSON_GetObjectItemCaseSensitive(en, "status")->valuedouble !=
-				ws->valuedouble)
-				continue;
-			bool bad;
-			cJSON *body = entry_body(en, &bad);
-			bool same = wb && !cJSON_IsNull(wb) ? body && cJSON_Compare(body, wb, true)
-							    : !body && !bad;
-			cJSON_Delete(body);
-			if (same)
-				used[i] = found = true;
-		}
-		if (!found) {
-			char *b = print(wb);
-			MSG("- %s: expected %s %s %s, not sent\n", side, wm->valuestring, path, b);
-			free(b);
-		}
-	}
-	for (int i = 0; i < nj; i++) {
-		const cJSON *en = cJSON_GetArrayItem(journal, i);
-		if (used[i] || !ch_is_write(en))
-			continue;
-		const cJSON *b = cJSON_GetObjectItemCaseSensitive(en, "body");
-		MSG("+ %s: unexpected %s %s %s (status %d)\n", side,
-		    cJSON_GetObjectItemCaseSensitive(en, "method")->valuestring, ch_entry_path(en),
-		    cJSON_IsString(b) ? b->valuestring : "",
-		    cJSON_GetObjectItemCaseSensitive(en, "status")->valueint);
-	}
-	free(used);
-	*msgp = msg;
-}
-
-/* "METHOD /path" requests that must come in this relative order. */
-static void check_order(const ch_env *e, int s, const cJSON *journal, const cJSON *seq, char **msgp)
-{
-	char *msg = *msgp;
-	int from = 0, nj = cJSON_GetArraySize(journal);
-	const cJSON *step;
-	cJSON_ArrayForEach(step, seq)
-	{
-		char method[16], path[1024], want[1024];
-		if (!cJSON_IsString(step) ||
-		    sscanf(step->valuestring, "%15s %1023s", method, want) != 2) {
-			MSG("scenario.json: expect.order: \"METHOD /path\" strings\n");
-			break;
-		}
-		expand_user(path, sizeof(path), want, e->side[s].user);
-		int i = from;
-		for (; i < nj; i++) {
-			const cJSON *en = cJSON_GetArrayItem(journal, i);
-			if (!strcasecmp(cJSON_GetObjectItemCaseSensitive(en, "method")->valuestring,
-					method) &&
-			    !strcmp(ch_entry_path(en), path))
-				break;
-		}
-		if (i == nj) {
-			MSG("- %s: order: %s %s not found after the previous step\n",
-			    ch_side_name[s], method, path);
-			break;
-		}
-		from = i + 1;
-	}
-	*msgp = msg;
-}
-
-/* Counts of requests: {"side", "method", "route", "query", "count"|"min"|"max"}. */
-static void check_requests(ch_env *e, cJSON *const journals[2], const cJSON *list, char **msgp)
-{
-	char *msg = *msgp;
-	const cJSON *r;
-	cJSON_ArrayForEach(r, list)
-	{
-		static const char *const keys[] = {"side", "method", "route", "query", "count",
-						   "min",  "max",    "why",   NULL};
-		check_keys(r, keys, "expect.requests[].", &msg);
-		const cJSON *sd = cJSON_GetObjectItemCaseSensitive(r, "side");
-		const cJSON *me = cJSON_GetObjectItemCaseSensitive(r, "method");
-		const cJSON *ro = cJSON_GetObjectItemCaseSensitive(r, "route");
-		const cJSON *qu = cJSON_GetObjectItemCaseSensitive(r, "query");
-		const cJSON *cn = cJSON_GetObjectItemCaseSensitive(r, "count");
-		const cJSON *mi = cJSON_GetObjectItemCaseSensitive(r, "min");
-		const cJSON *ma = cJSON_GetObjectItemCaseSensitive(r, "max");
-		int s = cJSON_IsString(sd) ? side_of(sd->valuestring) : -1;
-		if (s < 0 || (!cJSON_IsNumber(cn) && !cJSON_IsNumber(mi) && !cJSON_IsNumber(ma))) {
-			MSG("scenario.json: expect.requests: each needs a side and count, min or "
-			    "max\n");
-			continue;
-		}
-		char route[1024] = "";
-		if (cJSON_IsString(ro))
-			expand_user(route, sizeof(route), ro->valuestring, e->side[s].user);
-		int n = 0;
-		const cJSON *en;
-		cJSON_ArrayForEach(en, journals[s])
-		{
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(en, "method");
-			const cJSON *q = cJSON_GetObjectItemCaseSensitive(en, "query");
-			if (cJSON_IsString(me) && strcasecmp(m->valuestring, me->valuestring))
-				continue;
-			if (*route && !ch_route_match(route, ch_entry_path(en)))
-				continue;
-			if (cJSON_IsString(qu) &&
-			    !(cJSON_IsString(q) && strcasestr(q->valuestring, qu->valuestring)))
-				continue;
-			n++;
-		}
-		bool ok = (!cJSON_IsNumber(cn) || n == cn->valueint) &&
-			  (!cJSON_IsNumber(mi) || n >= mi->valueint) &&
-			  (!cJSON_IsNumber(ma) || n <= ma->valueint);
-		if (!ok) {
-			char *t = print(r);
-			MSG("~ %s: %d request(s) match %s\n", ch_side_name[s], n, t);
-			free(t);
-		}
-	}
-	*msgp = msg;
-}
-
-static void check_userdata(ch_env *e, const cJSON *want, char **msgp)
-{
-	char *msg = *msgp;
-	const cJSON *sd;
-	cJSON_ArrayForEach(sd, want)
-	{
-		int s = side_of(sd->string);
-		if (s < 0) {
-			MSG("scenario.json: expect.userdata: unknown side %s\n", sd->string);
-			continue;
-		}
-		char *text = mock_emby_userdata_json(e->side[s].m, e->side[s].user);
-		cJSON *all = text ? cJSON_Parse(text) : NULL;
-		mock_emby_free(text);
-		const cJSON *item;
-		cJSON_ArrayForEach(item, sd)
-		{
-			const cJSON *got = cJSON_GetObjectItemCaseSensitive(all, item->string);
-			if (!subset(item, got)) {
-				char *a = print(item), *b = print(got);
-				MSG("~ %s item %s: user data %s, expected %s\n", sd->string,
-				    item->string, b, a);
-				free(a);
-				free(b);
-			}
-		}
-		cJSON_Delete(all);
-	}
-	*msgp = msg;
-}
-
-static void check_report(const cJSON *report, const cJSON *exp, char **msgp)
-{
-	char *msg = *msgp;
-	const cJSON *items = cJSON_GetObjectItemCaseSensitive(report, "items");
-	const cJSON *w;
-	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(exp, "report"))
-	{
-		bool found = false;
-		const cJSON *it;
-		cJSON_ArrayForEach(it, items) found = found || subset(w, it);
-		if (!found) {
-			char *t = print(w);
-			MSG("- report: no item matches %s\n", t);
-			free(t);
-		}
-	}
-	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(exp, "report_absent"))
-	{
-		const cJSON *it;
-		cJSON_ArrayForEach(it, items)
-		{
-			if (subset(w, it)) {
-				char *t = print(it);
-				MSG("+ report: unexpected item %s\n", t);
-				free(t);
-			}
-		}
-	}
-	const cJSON *top = cJSON_GetObjectItemCaseSensitive(exp, "report_fields");
-	if (top && !subset(top, report)) {
-		char *a = print(top);
-		MSG("~ report fields differ from %s\n", a);
-		free(a);
-	}
-	const cJSON *sum = cJSON_GetObjectItemCaseSensitive(exp, "summary");
-	if (sum && !subset(sum, cJSON_GetObjectItemCaseSensitive(report, "summary"))) {
-		char *a = print(sum);
-		char *b = print(cJSON_GetObjectItemCaseSensitive(report, "summary"));
-		MSG("~ report summary %s, expected %s\n", b, a);
-		free(a);
-		free(b);
-	}
-	*msgp = msg;
 }
 
 /* APPLY-09: the "previous" entries of the run's journal. */
@@ -432,7 +120,7 @@ static void check_journal(const ch_env *e, const cJSON *want, char **msgp)
 	{
 		bool found = false;
 		const cJSON *it;
-		cJSON_ArrayForEach(it, prev) found = found || subset(w, it);
+		cJSON_ArrayForEach(it, prev) found = found || cwp_scenario_subset(w, it);
 		if (!found) {
 			char *t = print(w);
 			MSG("- journal: no \"previous\" entry matches %s\n", t);
@@ -464,12 +152,138 @@ static void dump_journals(cJSON *const journals[2])
 
 /* ---- running one scenario -------------------------------------------------- */
 
-static bool has_arg(const char *const *args, size_t n, const char *a)
+/* Both mocks' request journals (cleared after reading when `clear`). */
+static void take_journals(ch_env *e, cJSON *out[2], bool clear)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(args[i], a))
-			return true;
-	return false;
+	for (int s = 0; s < 2; s++) {
+		out[s] = ch_journal(e->side[s].m);
+		if (clear)
+			mock_emby_journal_clear(e->side[s].m);
+	}
+}
+
+static void free_journals(cJSON *j[2])
+{
+	cJSON_Delete(j[0]);
+	cJSON_Delete(j[1]);
+	j[0] = j[1] = NULL;
+}
+
+/* APPLY-08: a dry run first sends no write; its report is kept. */
+static cJSON *dry_run_first(ch_env *e, const cwp_scenario_step *st, const char **args, size_t nrun,
+			    char **msgp)
+{
+	char *msg = *msgp;
+	cJSON *j[2];
+	args[nrun] = "--dry-run";
+	ch_sync(e, args, nrun + 1);
+	cJSON *dry = ch_report(e);
+	take_journals(e, j, true);
+	cwp_scenario_check_no_writes(j, "the dry run", "APPLY-08", &msg);
+	free_journals(j);
+	int want = cJSON_GetObjectItemCaseSensitive(st->expect, "exit_code")->valueint;
+	if (e->rc != want && want != 1)
+		MSG("~ the dry run exited %d, the real run is expected to exit %d\n", e->rc, want);
+	*msgp = msg;
+	return dry;
+}
+
+/* CLI-04 in every scenario: no token in any output, journal or request. */
+static void check_tokens(ch_env *e, char **msgp)
+{
+	char *msg = *msgp;
+	char *jtext = ch_slurp(e->journal);
+	char *mj[2] = {mock_emby_journal_json(e->side[0].m), mock_emby_journal_json(e->side[1].m)};
+	if (ch_has_token(e, e->out) || ch_has_token(e, e->err) || ch_has_token(e, jtext) ||
+	    ch_has_token(e, mj[0]) || ch_has_token(e, mj[1]))
+		MSG("+ a token appears in the output, the journal or a request journal (CLI-04)\n");
+	free(jtext);
+	mock_emby_free(mj[0]);
+	mock_emby_free(mj[1]);
+	*msgp = msg;
+}
+
+/* APPLY-07: an immediate second run (same servers, same faults). */
+static void second_run(ch_env *e, const cwp_scenario_step *st, const char **args, size_t nrun,
+		       char **msgp)
+{
+	char *msg = *msgp;
+	cJSON *j[2];
+	/* The first run's output stays the one shown on failure. */
+	char *out1 = e->out;
+	size_t before = msg ? strlen(msg) : 0;
+	e->out = NULL;
+	for (int s = 0; s < 2; s++)
+		mock_emby_journal_clear(e->side[s].m);
+	ch_sync(e, args, nrun);
+	take_journals(e, j, false);
+	cwp_scenario_check_no_writes(j, "the second run", "APPLY-07", &msg);
+	free_journals(j);
+	int want = cwp_scenario_second_exit_code(st);
+	if (want >= 0 && e->rc != want)
+		MSG("~ the second run exited %d, expected %d\n", e->rc, want);
+	if ((msg ? strlen(msg) : 0) > before)
+		MSG("--- the second run's stdout\n%.1500s\n", e->out ? e->out : "");
+	free(e->out);
+	e->out = out1;
+	*msgp = msg;
+}
+
+/* One step: set the servers up, (dry run,) run, check, (second run). */
+static void run_step(const cwp_scenario *sc, size_t i, ch_env *e, char **msgp)
+{
+	char *msg = NULL;
+	const cwp_scenario_step *st = &sc->steps[i];
+	mock_emby *m[2] = {e->side[0].m, e->side[1].m};
+	const char *user[2] = {e->side[0].user, e->side[1].user};
+	int ok = cwp_scenario_step_setup(sc, i, m, user, &msg);
+	e->side[0].m = m[0];
+	e->side[1].m = m[1];
+	size_t nrun = 0;
+	const char **args = calloc((size_t)cJSON_GetArraySize(st->args) + 3, sizeof(*args));
+	cJSON *dry = NULL, *report = NULL, *j[2] = {NULL, NULL};
+	const cJSON *r;
+	if (ok != 0 || !args)
+		goto done;
+	cJSON_ArrayForEach(r, st->args) args[nrun++] = r->valuestring;
+	if (!sc->human)
+		args[nrun++] = "--json";
+	e->err_tty = sc->stderr_tty;
+	if (st->dry_run_check)
+		dry = dry_run_first(e, st, args, nrun, &msg);
+
+	ch_sync(e, args, nrun);
+	take_journals(e, j, false);
+	if (!j[0] || !j[1]) {
+		MSG("cannot read the mocks' request journals\n");
+		goto done;
+	}
+	if (getenv("CWP_SCENARIO_VERBOSE"))
+		dump_journals(j);
+	report = sc->human ? NULL : ch_report(e);
+	cwp_scenario_run run = {
+	    {m[0], m[1]}, {user[0], user[1]}, {j[0], j[1]}, e->rc, e->out, e->err, report};
+	cwp_scenario_check(st, &run,
+			   CWP_SCN_CHECK_EXIT | CWP_SCN_CHECK_REPORT | CWP_SCN_CHECK_OUTPUT, &msg);
+	const cJSON *jw = cJSON_GetObjectItemCaseSensitive(st->expect, "journal");
+	if (jw)
+		check_journal(e, jw, &msg);
+	char why[2048];
+	if (dry && report && !ch_same_plan(dry, report, why, sizeof(why)))
+		MSG("~ dry run and real run differ (APPLY-08): %s\n", why);
+	check_tokens(e, &msg);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->expect, "second_run_writes_nothing")))
+		second_run(e, st, args, nrun, &msg);
+done:
+	if (msg && sc->n_steps > 1)
+		ch_appendf(msgp, "step %zu of %zu:\n%s", i + 1, sc->n_steps, msg);
+	else if (msg)
+		ch_appendf(msgp, "%s", msg);
+	free(msg);
+	free_journals(j);
+	cJSON_Delete(report);
+	cJSON_Delete(dry);
+	free(args);
 }
 
 static void scenario_test(void **state)
@@ -479,42 +293,11 @@ static void scenario_test(void **state)
 	char err[2048], sub[2][PATH_MAX];
 	ch_env e;
 	bool started = false;
-	cJSON *journals[2] = {NULL, NULL}, *report = NULL, *dry = NULL;
-	cJSON *sc = load_json(dir, "scenario.json", &msg);
-	cJSON *pair = load_json(dir, "pair.json", &msg);
-	const char **args = NULL;
-	const cJSON *env = NULL;
-	size_t nargs = 0;
-	if (!sc || !pair)
+	cwp_scenario *sc = NULL;
+	const cJSON *r;
+	if (cwp_scenario_load(&sc, dir, &msg) != 0)
 		goto done;
-
-	static const char *const top[] = {"rules",  "description",   "args",       "sessions",
-					  "faults", "dry_run_check", "expect",     "comment",
-					  "human",  "env",           "stderr_tty", NULL};
-	static const char *const ekeys[] = {"exit_code",
-					    "writes",
-					    "order",
-					    "requests",
-					    "userdata",
-					    "report",
-					    "report_absent",
-					    "report_fields",
-					    "summary",
-					    "journal",
-					    "second_run_writes_nothing",
-					    "second_run_exit_code",
-					    "stderr",
-					    "stdout",
-					    "stdout_absent",
-					    "stderr_absent",
-					    NULL};
-	check_keys(sc, top, "", &msg);
-	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(sc, "rules"), *r;
-	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(sc, "description");
-	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(sc, "expect");
-	if (!cJSON_IsArray(rules) || !cJSON_GetArraySize(rules))
-		MSG("scenario.json: \"rules\" must be a non-empty list\n");
-	cJSON_ArrayForEach(r, rules)
+	cJSON_ArrayForEach(r, sc->rules)
 	{
 		if (!cJSON_IsString(r) || !is_rule(r->valuestring)) {
 			char *t = print(r);
@@ -524,247 +307,42 @@ static void scenario_test(void **state)
 			free(t);
 		}
 	}
-	if (!cJSON_IsString(desc) || !*desc->valuestring)
-		MSG("scenario.json: \"description\" must say what the scenario proves\n");
-	if (!cJSON_IsObject(exp)) {
-		MSG("scenario.json: \"expect\" is missing\n");
-		goto done;
-	}
-	check_keys(exp, ekeys, "expect.", &msg);
-	const cJSON *exit_code = cJSON_GetObjectItemCaseSensitive(exp, "exit_code");
-	const cJSON *second = cJSON_GetObjectItemCaseSensitive(exp, "second_run_writes_nothing");
-	if (!cJSON_IsNumber(exit_code))
-		MSG("scenario.json: expect.exit_code is required\n");
-	if (!cJSON_IsBool(second))
-		MSG("scenario.json: expect.second_run_writes_nothing (true/false) is required\n");
-	const cJSON *writes = cJSON_GetObjectItemCaseSensitive(exp, "writes");
-	if (!cJSON_IsObject(writes))
-		MSG("scenario.json: expect.writes is required ({} = no write on either side)\n");
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(sc, "args");
-	args = calloc((size_t)cJSON_GetArraySize(a) + 3, sizeof(*args));
-	if (!args)
-		fail_msg("out of memory");
-	cJSON_ArrayForEach(r, a)
-	{
-		if (!cJSON_IsString(r) || !strcmp(r->valuestring, "--config") ||
-		    !strcmp(r->valuestring, "--journal") || !strcmp(r->valuestring, "--json")) {
-			MSG("scenario.json: args: strings, without --config/--journal/--json (the "
-			    "runner gives them)\n");
-			continue;
-		}
-		args[nargs++] = r->valuestring;
-	}
 	if (msg)
 		goto done;
 
 	/* Start both servers as the fixtures say. */
-	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(pair, "source");
-	const cJSON *pd = cJSON_GetObjectItemCaseSensitive(pair, "destination");
-	const cJSON *us = cJSON_GetObjectItemCaseSensitive(ps, "user_id");
-	const cJSON *ud = cJSON_GetObjectItemCaseSensitive(pd, "user_id");
 	snprintf(sub[0], sizeof(sub[0]), "%s/source", dir);
 	snprintf(sub[1], sizeof(sub[1]), "%s/destination", dir);
-	if (ch_start(&e, sub[0], sub[1], cJSON_IsString(us) ? us->valuestring : NULL,
-		     cJSON_IsString(ud) ? ud->valuestring : NULL, err, sizeof(err)) != 0) {
+	if (ch_start(&e, sub[0], sub[1], cwp_scenario_pair_user(sc, CWP_SCN_SRC),
+		     cwp_scenario_pair_user(sc, CWP_SCN_DST), err, sizeof(err)) != 0) {
 		MSG("%s\n", err);
 		goto done;
 	}
 	started = true;
-	if (ch_write_pair(&e, pair, err, sizeof(err)) != 0) {
+	if (ch_write_pair(&e, sc->pair, err, sizeof(err)) != 0) {
 		MSG("%s\n", err);
 		goto done;
 	}
-	const cJSON *sess = cJSON_GetObjectItemCaseSensitive(sc, "sessions"), *x;
-	cJSON_ArrayForEach(x, sess)
-	{
-		int s = side_of(x->string);
-		if (s < 0 || !cJSON_IsString(x) ||
-		    mock_emby_set_playing(e.side[s].m, e.side[s].user, x->valuestring) != 0)
-			MSG("scenario.json: sessions: {\"source\"|\"destination\": \"<item id>\"} "
-			    "naming an item of that server\n");
-	}
-	env = cJSON_GetObjectItemCaseSensitive(sc, "env");
-	cJSON_ArrayForEach(x, env)
-	{
-		if (!cJSON_IsString(x) || strstr(x->string, "TOKEN"))
-			MSG("scenario.json: env: {\"NAME\": \"value\"} strings (no tokens)\n");
-		else
-			setenv(x->string, x->valuestring, 1);
-	}
-	const cJSON *faults = cJSON_GetObjectItemCaseSensitive(sc, "faults");
-	cJSON_ArrayForEach(x, faults)
-	{
-		int s = side_of(x->string);
-		char *t = cJSON_PrintUnformatted(x);
-		if (s < 0 || !t || mock_emby_add_faults(e.side[s].m, t) != 0)
-			MSG("scenario.json: faults.%s is not a valid fault list\n", x->string);
-		cJSON_free(t);
-	}
-	if (msg)
-		goto done;
-
-	/* APPLY-08 in every scenario where it can be compared: a dry run first
-	 * sends no write, and plans what the real run then does. */
-	bool human = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sc, "human"));
-	e.err_tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sc, "stderr_tty"));
-	size_t nrun = nargs;
-	if (!human)
-		args[nrun++] = "--json";
-	const cJSON *drc = cJSON_GetObjectItemCaseSensitive(sc, "dry_run_check");
-	bool dry_check = cJSON_IsBool(drc)
-			     ? cJSON_IsTrue(drc)
-			     : !human && !faults && !has_arg(args, nargs, "--dry-run") &&
-				   !has_arg(args, nargs, "-n");
-	if (dry_check && human)
-		MSG("scenario.json: dry_run_check needs the JSON report (not \"human\")\n");
-	if (dry_check && !human) {
-		args[nrun] = "--dry-run";
-		ch_sync(&e, args, nrun + 1);
-		dry = ch_report(&e);
-		for (int s = 0; s < 2; s++) {
-			cJSON *j = ch_journal(e.side[s].m);
-			if (ch_count_writes(j))
-				MSG("+ %s: the dry run sent %zu write(s) (APPLY-08)\n",
-				    ch_side_name[s], ch_count_writes(j));
-			cJSON_Delete(j);
-			mock_emby_journal_clear(e.side[s].m);
-		}
-		if (e.rc != exit_code->valueint && exit_code->valueint != 1)
-			MSG("~ the dry run exited %d, the real run is expected to exit %d\n", e.rc,
-			    exit_code->valueint);
-	}
-
-	/* The run. */
-	ch_sync(&e, args, nrun);
-	for (int s = 0; s < 2; s++)
-		journals[s] = ch_journal(e.side[s].m);
-	if (!journals[0] || !journals[1]) {
-		MSG("cannot read the mocks' request journals\n");
-		goto done;
-	}
-	if (getenv("CWP_SCENARIO_VERBOSE"))
-		dump_journals(journals);
-	if (e.rc != exit_code->valueint)
-		MSG("~ exit status %d, expected %d\n", e.rc, exit_code->valueint);
-	for (int s = 0; s < 2; s++) {
-		const cJSON *w = cJSON_GetObjectItemCaseSensitive(writes, ch_side_name[s]);
-		check_writes(&e, s, journals[s], w, &msg);
-		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(exp, "order"), ch_side_name[s]);
-		if (seq)
-			check_order(&e, s, journals[s], seq, &msg);
-	}
-	cJSON_ArrayForEach(x, writes)
-	{
-		if (side_of(x->string) < 0)
-			MSG("scenario.json: expect.writes: unknown side %s\n", x->string);
-	}
-	check_requests(&e, journals, cJSON_GetObjectItemCaseSensitive(exp, "requests"), &msg);
-	check_userdata(&e, cJSON_GetObjectItemCaseSensitive(exp, "userdata"), &msg);
-	report = ch_report(&e);
-	bool wants_report = cJSON_GetObjectItemCaseSensitive(exp, "report") ||
-			    cJSON_GetObjectItemCaseSensitive(exp, "report_absent") ||
-			    cJSON_GetObjectItemCaseSensitive(exp, "report_fields") ||
-			    cJSON_GetObjectItemCaseSensitive(exp, "summary");
-	if (wants_report && !report)
-		MSG("~ stdout is not a JSON report\n");
-	else if (report)
-		check_report(report, exp, &msg);
-	const cJSON *jw = cJSON_GetObjectItemCaseSensitive(exp, "journal");
-	if (jw)
-		check_journal(&e, jw, &msg);
-	const cJSON *se = cJSON_GetObjectItemCaseSensitive(exp, "stderr");
-	cJSON_ArrayForEach(x, se)
-	{
-		if (cJSON_IsString(x) && !strstr(e.err ? e.err : "", x->valuestring))
-			MSG("- stderr does not say \"%s\"\n", x->valuestring);
-	}
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(exp, "stdout"))
-	{
-		if (cJSON_IsString(x) && !strstr(e.out ? e.out : "", x->valuestring))
-			MSG("- stdout does not say \"%s\"\n", x->valuestring);
-	}
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(exp, "stderr_absent"))
-	{
-		if (cJSON_IsString(x) && strstr(e.err ? e.err : "", x->valuestring))
-			MSG("+ stderr says \"%s\"\n", x->valuestring);
-	}
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(exp, "stdout_absent"))
-	{
-		if (cJSON_IsString(x) && strstr(e.out ? e.out : "", x->valuestring))
-			MSG("+ stdout says \"%s\"\n", x->valuestring);
-	}
-	if (dry_check && report) {
-		char why[2048];
-		if (!ch_same_plan(dry, report, why, sizeof(why)))
-			MSG("~ dry run and real run differ (APPLY-08): %s\n", why);
-	}
-
-	/* CLI-04 in every scenario: no token in any output, journal or request. */
-	char *jtext = ch_slurp(e.journal);
-	char *mj[2] = {mock_emby_journal_json(e.side[0].m), mock_emby_journal_json(e.side[1].m)};
-	if (ch_has_token(&e, e.out) || ch_has_token(&e, e.err) || ch_has_token(&e, jtext) ||
-	    ch_has_token(&e, mj[0]) || ch_has_token(&e, mj[1]))
-		MSG("+ a token appears in the output, the journal or a request journal (CLI-04)\n");
-	free(jtext);
-	mock_emby_free(mj[0]);
-	mock_emby_free(mj[1]);
-
-	/* APPLY-07: an immediate second run (same servers, same faults). */
-	if (cJSON_IsTrue(second)) {
-		/* The first run's output stays the one shown on failure. */
-		char *out1 = e.out;
-		size_t before = msg ? strlen(msg) : 0;
-		e.out = NULL;
-		for (int s = 0; s < 2; s++)
-			mock_emby_journal_clear(e.side[s].m);
-		ch_sync(&e, args, nrun);
-		for (int s = 0; s < 2; s++) {
-			cJSON *j = ch_journal(e.side[s].m);
-			const cJSON *en;
-			cJSON_ArrayForEach(en, j)
-			{
-				if (ch_is_write(en))
-					MSG("+ %s: the second run sent %s %s (APPLY-07)\n",
-					    ch_side_name[s],
-					    cJSON_GetObjectItemCaseSensitive(en, "method")
-						->valuestring,
-					    ch_entry_path(en));
-			}
-			cJSON_Delete(j);
-		}
-		const cJSON *src = cJSON_GetObjectItemCaseSensitive(exp, "second_run_exit_code");
-		int want = cJSON_IsNumber(src) ? src->valueint : exit_code->valueint == 0 ? 0 : -1;
-		if (want >= 0 && e.rc != want)
-			MSG("~ the second run exited %d, expected %d\n", e.rc, want);
-		if ((msg ? strlen(msg) : 0) > before)
-			MSG("--- the second run's stdout\n%.1500s\n", e.out ? e.out : "");
-		free(e.out);
-		e.out = out1;
-	}
+	cJSON_ArrayForEach(r, sc->env) setenv(r->string, r->valuestring, 1);
+	for (size_t i = 0; i < sc->n_steps; i++)
+		run_step(sc, i, &e, &msg);
 
 done:
 	if (msg) {
 		const char *out = started && e.out ? e.out : "";
 		const char *er = started && e.err ? e.err : "";
-		const cJSON *rl = cJSON_GetObjectItemCaseSensitive(sc, "rules");
-		const cJSON *ds = cJSON_GetObjectItemCaseSensitive(sc, "description");
-		char *rt = print(rl);
+		const cJSON *ds =
+		    sc ? cJSON_GetObjectItemCaseSensitive(sc->doc, "description") : NULL;
+		char *rt = print(sc ? sc->rules : NULL);
 		fprintf(stderr,
 			"scenario %s\n  rules: %s\n  %s\n%s--- stdout (first 3000 bytes)\n%.3000s\n"
 			"--- stderr\n%.2000s\n",
 			dir, rt, cJSON_IsString(ds) ? ds->valuestring : "", msg, out, er);
 		free(rt);
 	}
-	const cJSON *v;
-	cJSON_ArrayForEach(v, env) unsetenv(v->string);
-	free(args);
-	cJSON_Delete(journals[0]);
-	cJSON_Delete(journals[1]);
-	cJSON_Delete(report);
-	cJSON_Delete(dry);
-	cJSON_Delete(sc);
-	cJSON_Delete(pair);
+	if (sc)
+		cJSON_ArrayForEach(r, sc->env) unsetenv(r->string);
+	cwp_scenario_free(sc);
 	if (started)
 		ch_stop(&e);
 	if (msg) {
@@ -775,43 +353,11 @@ done:
 
 /* ---- the catalogue check ----------------------------------------------------- */
 
-/* Scenario folders (those with a scenario.json), sorted. */
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static size_t list_scenarios(char ***out)
 {
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/conformance/scenarios", source_dir());
-	DIR *d = opendir(dir);
-	char **v = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		char path[PATH_MAX * 2];
-		struct stat st;
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/scenario.json", dir, de->d_name);
-		if (stat(path, &st) != 0)
-			continue;
-		char **nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv)
-			break;
-		v = nv;
-		size_t l = strlen(dir) + strlen(de->d_name) + 2;
-		if (!(v[n] = malloc(l)))
-			break;
-		snprintf(v[n++], l, "%s/%s", dir, de->d_name);
-	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), by_name);
-	*out = v;
-	return n;
+	return cwp_scenario_list(out, dir);
 }
 
 static const char *base_name(const char *path)
@@ -997,9 +543,13 @@ static void scenarios_catalogue(void **state)
 
 	/* Every scenario names real rules. */
 	for (size_t i = 0; i < n; i++) {
-		cJSON *sc = load_json(dirs[i], "scenario.json", &msg);
-		rules[i] = cJSON_DetachItemFromObjectCaseSensitive(sc, "rules");
-		cJSON_Delete(sc);
+		cwp_scenario *sc = NULL;
+		char *why = NULL;
+		if (cwp_scenario_load(&sc, dirs[i], &why) != 0)
+			MSG("%s:\n%s", base_name(dirs[i]), why ? why : "cannot be read\n");
+		free(why);
+		rules[i] = sc ? cJSON_Duplicate(sc->rules, 1) : NULL;
+		cwp_scenario_free(sc);
 		const cJSON *r;
 		if (!cJSON_GetArraySize(rules[i]))
 			MSG("%s: no \"rules\"\n", base_name(dirs[i]));
