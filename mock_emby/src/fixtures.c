@@ -307,6 +307,34 @@ const mock_emby__library *mock_emby__find_library(const mock_emby *m, const char
 	return NULL;
 }
 
+bool mock_emby__idxlist_push(mock_emby__idxlist *x, size_t i)
+{
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 4;
+		size_t *v = realloc(x->v, cap * sizeof *v);
+		if (!v)
+			return false;
+		x->v = v;
+		x->cap = cap;
+	}
+	x->v[x->n++] = i;
+	return true;
+}
+
+const mock_emby__idxlist *mock_emby__find_pid(const mock_emby *m, const char *name_dot_value)
+{
+	char small[256];
+	size_t n = strlen(name_dot_value);
+	if (n >= sizeof small)
+		return NULL; /* no provider id is that long */
+	for (size_t i = 0; i <= n; i++) {
+		char c = name_dot_value[i];
+		small[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	uintptr_t slot = (uintptr_t)mock_emby__map_get(&m->pid_idx, small);
+	return slot ? &m->pid_lists[slot - 1] : NULL;
+}
+
 void mock_emby__udc_refresh(mock_emby__udc *c, const cJSON *ud)
 {
 	memset(c, 0, sizeof *c);
@@ -398,12 +426,17 @@ void mock_emby__unload(mock_emby *m)
 		for (size_t j = 0; j < it->n_pids; j++) {
 			free(it->pids[j].name_lc);
 			free(it->pids[j].value);
+			free(it->pids[j].key);
 		}
 		free(it->pids);
 		free(it->json);
 	}
 	free(m->items);
 	mock_emby__map_free(&m->item_idx);
+	mock_emby__map_free(&m->pid_idx);
+	for (size_t i = 0; i < m->n_pid_lists; i++)
+		free(m->pid_lists[i].v);
+	free(m->pid_lists);
 	for (size_t i = 0; i < m->n_users; i++) {
 		mock_emby__user *u = &m->users[i];
 		free(u->id);

@@ -278,6 +278,19 @@ static int load_item(mock_emby *m, mock_emby__item *it, cJSON *obj, const char *
 			}
 			for (char *c = pid->name_lc; *c; c++)
 				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+			size_t nl = strlen(pid->name_lc), vl = strlen(pid->value);
+			pid->key = malloc(nl + vl + 2);
+			if (!pid->key) {
+				free(pid->name_lc);
+				free(pid->value);
+				return mock_emby__fx_fail(err, errsz, file, jp2, "out of memory");
+			}
+			memcpy(pid->key, pid->name_lc, nl);
+			pid->key[nl] = '.';
+			for (size_t k = 0; k <= vl; k++) {
+				char c = pid->value[k];
+				pid->key[nl + 1 + k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			}
 			it->n_pids++;
 		}
 	}
@@ -304,6 +317,40 @@ static int load_item(mock_emby *m, mock_emby__item *it, cJSON *obj, const char *
 	cJSON_free(s);
 	if (!it->json)
 		return mock_emby__fx_fail(err, errsz, file, jp, "out of memory");
+	return 0;
+}
+
+/* m->pid_idx: every "name.value" to the items having it, in items.json
+ * order (AnyProviderIdEquals looks ids up instead of scanning the items). */
+static int index_pids(mock_emby *m)
+{
+	for (size_t i = 0; i < m->n_items; i++) {
+		const mock_emby__item *it = &m->items[i];
+		for (size_t k = 0; k < it->n_pids; k++) {
+			const mock_emby__pid *p = &it->pids[k];
+			if (!p->value[0])
+				continue;
+			uintptr_t slot = (uintptr_t)mock_emby__map_get(&m->pid_idx, p->key);
+			if (!slot) {
+				if (m->n_pid_lists == m->cap_pid_lists) {
+					size_t cap = m->cap_pid_lists ? m->cap_pid_lists * 2 : 64;
+					mock_emby__idxlist *l =
+					    realloc(m->pid_lists, cap * sizeof *l);
+					if (!l)
+						return -1;
+					m->pid_lists = l;
+					m->cap_pid_lists = cap;
+				}
+				m->pid_lists[m->n_pid_lists] = (mock_emby__idxlist){0};
+				slot = ++m->n_pid_lists;
+				if (mock_emby__map_put(&m->pid_idx, p->key, (void *)slot) != 0)
+					return -1;
+			}
+			mock_emby__idxlist *l = &m->pid_lists[slot - 1];
+			if ((!l->n || l->v[l->n - 1] != i) && !mock_emby__idxlist_push(l, i))
+				return -1;
+		}
+	}
 	return 0;
 }
 
@@ -353,6 +400,10 @@ int mock_emby__fx_load_items(mock_emby *m, const char *dir, char *err, size_t er
 			mock_emby__fx_fail(err, errsz, file, jp, "out of memory");
 			goto done;
 		}
+	}
+	if (index_pids(m) != 0) {
+		mock_emby__fx_fail(err, errsz, file, base, "out of memory");
+		goto done;
 	}
 	/* Episodes and seasons belong to their series' library. */
 	for (size_t i = 0; i < m->n_items; i++) {

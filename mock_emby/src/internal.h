@@ -114,7 +114,14 @@ bool mock_emby__route_match(const char *pattern, const char *path);
 typedef struct mock_emby__pid {
 	char *name_lc; /* provider name, lower-cased */
 	char *value;
+	char *key; /* "name.value", both lower-cased: m->pid_idx's key */
 } mock_emby__pid;
+
+/* The items (indexes into m->items, ascending) that share one provider id. */
+typedef struct mock_emby__idxlist {
+	size_t *v;
+	size_t n, cap;
+} mock_emby__idxlist;
 
 /* Item types the queries test often, as codes (anything else: OTHER). */
 enum mock_emby__type {
@@ -259,6 +266,11 @@ struct mock_emby {
 	mock_emby__item *items;
 	size_t n_items;
 	mock_emby__map item_idx; /* id → item */
+	/* "name.value" (lower-cased) → 1 + index into pid_lists, so that
+	 * AnyProviderIdEquals costs O(ids asked), not O(items) */
+	mock_emby__map pid_idx;
+	mock_emby__idxlist *pid_lists;
+	size_t n_pid_lists, cap_pid_lists;
 	mock_emby__user *users;
 	size_t n_users;
 	cJSON *sessions_pristine; /* array */
@@ -321,6 +333,9 @@ void mock_emby__unload(mock_emby *m);
 mock_emby__user *mock_emby__find_user(mock_emby *m, const char *id);
 const mock_emby__item *mock_emby__find_item(const mock_emby *m, const char *id);
 const mock_emby__library *mock_emby__find_library(const mock_emby *m, const char *id);
+/* The items having provider id "name.value" (any case), or NULL. */
+const mock_emby__idxlist *mock_emby__find_pid(const mock_emby *m, const char *name_dot_value);
+bool mock_emby__idxlist_push(mock_emby__idxlist *x, size_t i);
 /* Rebuild u->live, u->idx and u->cache from u->pristine (caller holds mu or
  * is alone). */
 int mock_emby__user_reset(mock_emby *m, mock_emby__user *u);

@@ -339,23 +339,70 @@ void mock_emby__render_views(mock_emby *m, mock_emby__buf *b, long start, long l
 		mock_emby__buf_printf(b, "],\"TotalRecordCount\":%zu}", total);
 }
 
-typedef struct idxv {
-	size_t *v;
-	size_t n, cap;
-} idxv;
-
-static bool idxv_push(idxv *x, size_t i)
+static int cmp_size(const void *a, const void *b)
 {
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 512;
-		size_t *v = realloc(x->v, cap * sizeof *v);
-		if (!v)
-			return false;
-		x->v = v;
-		x->cap = cap;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* AnyProviderIdEquals without Ids: the items having any of the pairs, from
+ * the provider id index, ascending and without duplicates (items.json
+ * order, as a scan would find them). */
+static bool pid_candidates(const mock_emby *m, const iq *q, mock_emby__idxlist *out)
+{
+	for (size_t k = 0; k < q->any_pid.n; k++) {
+		const mock_emby__idxlist *l = mock_emby__find_pid(m, q->any_pid.v[k]);
+		for (size_t i = 0; l && i < l->n; i++)
+			if (!mock_emby__idxlist_push(out, l->v[i]))
+				return false;
 	}
-	x->v[x->n++] = i;
+	if (out->n > 1) {
+		qsort(out->v, out->n, sizeof *out->v, cmp_size);
+		size_t w = 1;
+		for (size_t i = 1; i < out->n; i++)
+			if (out->v[i] != out->v[w - 1])
+				out->v[w++] = out->v[i];
+		out->n = w;
+	}
 	return true;
+}
+
+/* The matches of q, counted in *total; those ranked in [from, to) go to
+ * hits, or every match when from is SIZE_MAX (the caller sorts them first).
+ * Candidates: the Ids asked, else the items of the provider ids
+ * asked, else every item. */
+static bool collect(mock_emby *m, const iq *q, const mock_emby__user *u, size_t from, size_t to,
+		    mock_emby__idxlist *hits, size_t *total)
+{
+	bool all = from == SIZE_MAX, ok = true;
+	mock_emby__idxlist cand = {0};
+	const size_t *v = NULL;
+	size_t n = m->n_items;
+	if (q->ids.n) {
+		for (size_t i = 0; i < q->ids.n && ok; i++) {
+			const mock_emby__item *it = mock_emby__find_item(m, q->ids.v[i]);
+			bool dup = false;
+			for (size_t j = 0; it && j < i && !dup; j++)
+				dup = strcmp(q->ids.v[j], it->id) == 0;
+			if (it && !dup)
+				ok = mock_emby__idxlist_push(&cand, it->index);
+		}
+		v = cand.v, n = cand.n;
+	} else if (q->any_pid.n) {
+		ok = pid_candidates(m, q, &cand);
+		v = cand.v, n = cand.n;
+	}
+	for (size_t i = 0; i < n && ok; i++) {
+		const mock_emby__item *it = &m->items[v ? v[i] : i];
+		/* Ids= is answered regardless of Recursive/ParentId */
+		if ((!q->ids.n && !in_scope(q, it)) || !keep(q, it, mock_emby__udc_of(u, it)))
+			continue;
+		if (all || (*total >= from && *total < to))
+			ok = mock_emby__idxlist_push(hits, it->index);
+		(*total)++;
+	}
+	free(cand.v);
+	return ok;
 }
 
 /* Run an item query and render its answer: the {"Items", "TotalRecordCount"}
@@ -365,7 +412,7 @@ static bool idxv_push(idxv *x, size_t i)
 static void run_query(mock_emby *m, iq *q, const mock_emby__user *u, mock_emby__resp *rs,
 		      bool envelope)
 {
-	idxv hits = {0};
+	mock_emby__idxlist hits = {0};
 	bool ok = true;
 	mock_emby__sort_spec spec = {0};
 	mock_emby__sort_parse(&spec, &q->sort_by, &q->sort_order);
@@ -389,28 +436,7 @@ static void run_query(mock_emby *m, iq *q, const mock_emby__user *u, mock_emby__
 	size_t to = q->limit < 0 ? SIZE_MAX : from + (size_t)q->limit;
 	size_t total = 0;
 	pthread_mutex_lock(&m->mu);
-	if (q->ids.n) {
-		for (size_t i = 0; i < q->ids.n && ok; i++) {
-			const mock_emby__item *it = mock_emby__find_item(m, q->ids.v[i]);
-			bool dup = false;
-			for (size_t j = 0; it && j < i && !dup; j++)
-				dup = strcmp(q->ids.v[j], it->id) == 0;
-			if (!it || dup || !keep(q, it, mock_emby__udc_of(u, it)))
-				continue;
-			if (sorting || (total >= from && total < to))
-				ok = idxv_push(&hits, it->index);
-			total++;
-		}
-	} else {
-		for (size_t i = 0; i < m->n_items && ok; i++) {
-			const mock_emby__item *it = &m->items[i];
-			if (!in_scope(q, it) || !keep(q, it, mock_emby__udc_of(u, it)))
-				continue;
-			if (sorting || (total >= from && total < to))
-				ok = idxv_push(&hits, i);
-			total++;
-		}
-	}
+	ok = collect(m, q, u, sorting ? SIZE_MAX : from, sorting ? SIZE_MAX : to, &hits, &total);
 	size_t first = 0, last = hits.n; /* the page within hits */
 	if (ok && sorting) {
 		ok = mock_emby__sort_hits(m, &spec, u, hits.v, hits.n) == 0;
