@@ -6,10 +6,23 @@
  *   broken_planner ignore-min          upserts positions below min_seconds (PLAN-04)
  *   broken_planner regress             writes positions behind without a newer timestamp (PLAN-04)
  *   broken_planner ignore-max-percent  upserts near-complete items (PLAN-04)
- *   broken_planner clear-anything      turns every skip of a zero source into a clear (PLAN-03) */
+ *   broken_planner clear-anything      turns every skip of a zero source into a clear (PLAN-03)
+ *
+ * and the runner's own checks (issue 14):
+ *
+ *   broken_planner hang            reads the request, then never answers (the timeout)
+ *   broken_planner duplicate       gives the first decision twice
+ *   broken_planner unknown-reason  says "missing_on_destination" for destination_missing
+ *   broken_planner reverse-order   right decisions, reversed order (PLAN-05)
+ *   broken_planner local-time      reads zone-less timestamps as local time: right
+ *                                  in UTC, wrong in any other TZ (UNIT-05) */
+#define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -39,6 +52,81 @@ static void upsert_instead(cJSON *decisions, const char *from, const char *to)
 	}
 }
 
+/* "YYYY-MM-DDTHH:MM:SS[.f]" without a zone, read as local time as a
+ * careless port would, rewritten as the UTC instant it names then. */
+static void localize(cJSON *rec)
+{
+	cJSON *at = cJSON_GetObjectItemCaseSensitive(rec, "progress_at");
+	struct tm tm = {0};
+	char out[32];
+	if (!cJSON_IsString(at) || strlen(at->valuestring) < 19 ||
+	    strpbrk(at->valuestring + 19, "Z+-"))
+		return;
+	if (sscanf(at->valuestring, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	struct tm utc;
+	if (t == (time_t)-1 || !gmtime_r(&t, &utc))
+		return;
+	strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &utc);
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "progress_at", cJSON_CreateString(out));
+}
+
+static void localize_index(cJSON *idx)
+{
+	cJSON *rec;
+	cJSON_ArrayForEach(rec, idx)
+	{
+		localize(rec);
+	}
+}
+
+/* Modes that change the request or the answer's shape; false: not one. */
+static bool runner_mode(const char *mode, cJSON *req, cJSON **resp)
+{
+	if (!strcmp(mode, "hang")) {
+		for (;;)
+			pause();
+	}
+	if (!strcmp(mode, "local-time")) {
+		localize_index(cJSON_GetObjectItemCaseSensitive(req, "source"));
+		localize_index(cJSON_GetObjectItemCaseSensitive(req, "destination"));
+		*resp = cwp_conform_plan_request(req);
+		return true;
+	}
+	*resp = cwp_conform_plan_request(req);
+	cJSON *decisions = cJSON_GetObjectItemCaseSensitive(*resp, "decisions");
+	if (!strcmp(mode, "duplicate")) {
+		if (decisions && decisions->child)
+			cJSON_AddItemToArray(decisions, cJSON_Duplicate(decisions->child, true));
+	} else if (!strcmp(mode, "unknown-reason")) {
+		cJSON *d;
+		cJSON_ArrayForEach(d, decisions)
+		{
+			if (!strcmp(str_of(d, "reason"), "destination_missing"))
+				set_str(d, "reason", "missing_on_destination");
+		}
+	} else if (!strcmp(mode, "reverse-order")) {
+		cJSON *rev = cJSON_CreateArray();
+		while (decisions && decisions->child) {
+			cJSON *last = decisions->child;
+			while (last->next)
+				last = last->next;
+			cJSON_AddItemToArray(rev, cJSON_DetachItemViaPointer(decisions, last));
+		}
+		cJSON_ReplaceItemInObjectCaseSensitive(*resp, "decisions", rev);
+	} else {
+		cJSON_Delete(*resp);
+		*resp = NULL;
+		return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[1 << 22];
@@ -48,9 +136,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: broken_planner MODE < request.json\n");
 		return 2;
 	}
-	cJSON *resp = cwp_conform_plan_request(req);
-	cJSON *decisions = cJSON_GetObjectItemCaseSensitive(resp, "decisions");
 	const char *mode = argv[1];
+	cJSON *resp = NULL;
+	if (runner_mode(mode, req, &resp))
+		goto answer;
+	resp = cwp_conform_plan_request(req);
+	cJSON *decisions = cJSON_GetObjectItemCaseSensitive(resp, "decisions");
 
 	if (!strcmp(mode, "clear-absent")) {
 		const cJSON *src = cJSON_GetObjectItemCaseSensitive(req, "source");
@@ -85,6 +176,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "broken_planner: unknown mode %s\n", mode);
 		return 2;
 	}
+answer:;
 	char *text = cJSON_PrintUnformatted(resp);
 	printf("%s\n", text ? text : "{}");
 	free(text);
