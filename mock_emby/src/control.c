@@ -121,7 +121,7 @@ void mock_emby__control(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs)
 			mock_emby__resp_text(rs, 404, "No such user.");
 		else
 			no_content(rs);
-	} else {
+	} else if (!mock_emby__webhooks_control(m, rq, rs)) {
 		mock_emby__resp_text(rs, 404, "Unknown control route (see docs/FIXTURES.md).");
 	}
 }

@@ -775,6 +775,7 @@ void mock_emby_stop(mock_emby *m)
 	free(m->journal);
 	mock_emby__faults_clear(m);
 	free(m->faults);
+	mock_emby__hooks_free(m);
 	mock_emby__unload(m);
 	free(m->admin_token);
 	pthread_cond_destroy(&m->cv);
