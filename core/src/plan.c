@@ -124,6 +124,17 @@ bool cwp__percent(const cwp_record *r, double *out)
 	return true;
 }
 
+/* PLAN-04 step 4: the stored progress_percent when the record has one, only
+ * else progress_ms / duration_ms (step 2 and KEY-07 prefer ms / duration). */
+static bool step4_percent(const cwp_record *r, double *out)
+{
+	if (cwp__pct_known(r) && isfinite(r->progress_percent)) {
+		*out = r->progress_percent;
+		return true;
+	}
+	return cwp__percent(r, out);
+}
+
 static cwp_decision decision(const cwp_record *src, const cwp_record *dst, cwp_action a,
 			     cwp_reason why)
 {
@@ -172,7 +183,8 @@ static cwp_decision decide_positive(const cwp_record *src, const cwp_record *dst
 		return decision(src, dst, CWP_ACTION_UPSERT, CWP_REASON_DESTINATION_MISSING);
 	if (!cwp__ms_known(src) || !cwp__ms_known(dst)) {
 		/* a side's percent that cannot be known cannot be shown equal */
-		if (!sp_known || !cwp__percent(dst, &dp) || fabs(sp - dp) >= 0.1 - CWP__PCT_EPS)
+		if (!step4_percent(src, &sp) || !step4_percent(dst, &dp) ||
+		    fabs(sp - dp) >= 0.1 - CWP__PCT_EPS)
 			return decision(src, dst, CWP_ACTION_UPSERT, CWP_REASON_PERCENT_DIFFERS);
 		return decision(src, dst, CWP_ACTION_SKIP, CWP_REASON_WITHIN_DELTA);
 	}

@@ -198,6 +198,28 @@ static void decide_percent_comparison(void **state)
 	expect(cwp_decide(&s, &dx, &c), SKIP, CWP_REASON_ADD_DISABLED);
 }
 
+/* PLAN-04 step 4: a side's percent is its stored progress_percent when it
+ * has one, only else progress_ms / duration_ms (step 2 is the other way). */
+static void decide_step4_stored_percent_first(void **state)
+{
+	(void)state;
+	cwp_config c = CWP_CONFIG_INIT;
+	cwp_record s = with_pct(rec("k", -1), 50.0);
+	/* destination stores 30 %, its ms / duration say 50 % */
+	cwp_record d = with_pct(with_dur(rec("k", 600000), 1200000), 30.0);
+	expect(cwp_decide(&s, &d, &c), UPSERT, CWP_REASON_PERCENT_DIFFERS);
+	/* destination stores 50 %, its ms / duration say 25 % */
+	d = with_pct(with_dur(rec("k", 600000), 2400000), 50.0);
+	expect(cwp_decide(&s, &d, &c), SKIP, CWP_REASON_WITHIN_DELTA);
+	/* the source's stored 70 % against a percent-only destination at 70 % */
+	cwp_record s2 = with_pct(with_dur(rec("k", 600000), 1200000), 70.0);
+	cwp_record d2 = with_pct(rec("k", -1), 70.0);
+	expect(cwp_decide(&s2, &d2, &c), SKIP, CWP_REASON_WITHIN_DELTA);
+	/* step 2 still uses ms / duration first: 50 %, not the stored 99 % */
+	cwp_record s3 = with_pct(with_dur(rec("k", 600000), 1200000), 99.0);
+	expect(cwp_decide(&s3, &d2, &c), UPSERT, CWP_REASON_PERCENT_DIFFERS);
+}
+
 static void decide_delta_boundary(void **state)
 {
 	(void)state;
@@ -495,6 +517,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(decide_near_complete_boundary),
     cmocka_unit_test(decide_near_complete_min_duration),
     cmocka_unit_test(decide_percent_comparison),
+    cmocka_unit_test(decide_step4_stored_percent_first),
     cmocka_unit_test(decide_delta_boundary),
     cmocka_unit_test(decide_behind_needs_newer_timestamp),
     cmocka_unit_test(decide_add_false_turns_every_upsert_into_add_disabled),
