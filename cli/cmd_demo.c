@@ -284,7 +284,7 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 	struct demo_user users[2];
 	cwp__endpoint eps[2];
 	cwp__creds creds[2];
-	cwp__report *reps[3] = {NULL, NULL, NULL};
+	cwp_sync_result *reps[3] = {NULL, NULL, NULL};
 	memset(users, 0, sizeof(users));
 	memset(eps, 0, sizeof(eps));
 	memset(creds, 0, sizeof(creds));
@@ -398,31 +398,28 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 		o.journal_path = jpath;
 		o.command = "demo";
 		o.term = &term;
-		o.warnings = &w;
+		o.warn = &sink;
 		if (verbosity >= 0)
 			rule(&term, steps[run][0], steps[run][1]);
-		reps[run] = cwp__sync_run(&o);
-		if (!reps[run]) {
-			fprintf(err, "cwprogress demo: out of memory\n");
-			rc = CWP_EXIT_READ_FAILED;
+		rc = cwp__sync_pair(&reps[run], &o, errbuf, sizeof(errbuf));
+		if (rc != 0) {
+			fprintf(err, "cwprogress demo: %s\n", errbuf);
 			goto done;
 		}
 		/* The journal lives in a temporary folder unless --save. */
-		if (!save) {
-			free(reps[run]->journal_path);
-			reps[run]->journal_path = NULL;
-		}
-		cwp__report_print(reps[run], &term, show | CWP__SHOW_NO_SERVERS);
-		if (reps[run]->exit_code != 0) {
-			rc = reps[run]->exit_code;
+		cwp__report_print(reps[run], &term,
+				  show | CWP__SHOW_NO_SERVERS | (save ? 0 : CWP__SHOW_NO_JOURNAL));
+		if (cwp_sync_result_summary(reps[run])->outcome != CWP_SYNC_DONE) {
+			rc = (int)cwp_sync_result_summary(reps[run])->outcome;
 			fprintf(err, "cwprogress demo: step %s did not succeed\n", steps[run][0]);
 			goto done;
 		}
 	}
 
 	/* APPLY-08 and APPLY-07, checked where the user can see them. */
-	const cwp__report *dry = reps[0], *real = reps[1], *again = reps[2];
-	bool same_plan = cwp__report_same_plan(dry, real);
+	const cwp_sync_summary *real = cwp_sync_result_summary(reps[1]),
+			       *again = cwp_sync_result_summary(reps[2]);
+	bool same_plan = cwp_sync_result_same_plan(reps[0], reps[1]);
 	size_t again_writes = again->upserts + again->clears;
 	if (verbosity >= 0) {
 		fprintf(out, "\n%sresult%s\n", cwp__so(&term, CWP__BOLD),
@@ -469,7 +466,7 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 	}
 done:
 	for (int i = 0; i < 3; i++)
-		cwp__report_free(reps[i]);
+		cwp_sync_result_free(reps[i]);
 	for (int s = 0; s < 2; s++) {
 		mock_emby_stop(m[s]);
 		cwp__endpoint_free(&eps[s]);

@@ -1,6 +1,6 @@
 /* cwprogress sync: resume positions from one Emby server to another (SPEC §5,
- * §6, §9). The engine is sync.c; this file reads the command line and the
- * pair file, and prints the report. */
+ * §6, §9). The engine is the cwp_sync library; this file reads the command
+ * line and the pair file, runs it (sync.c) and prints the report. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,7 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 	char errbuf[1024];
 	cwp__pair pair;
 	cwp__creds creds[2];
-	cwp__report *rep = NULL;
+	cwp_sync_result *rep = NULL;
 	memset(&pair, 0, sizeof(pair));
 	memset(creds, 0, sizeof(creds));
 
@@ -190,7 +190,6 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 			cwp__se(&term, CWP__YELLOW), cwp__se(&term, CWP__RESET));
 
 	cwp__warn_sink runsink = {&term, verbosity > 0};
-	cwp_warnings runw = {0, cwp__warn_print, &runsink};
 	cwp__sync_opts o;
 	memset(&o, 0, sizeof(o));
 	o.side[0] = &pair.side[0];
@@ -205,8 +204,9 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 	o.plan_out = plan_out;
 	o.command = "sync";
 	o.term = &term;
-	o.warnings = &runw;
+	o.warn = &runsink;
 	o.max_in_flight = in_flight;
+	o.catch_signals = true;
 
 	if (!json && verbosity >= 0)
 		fprintf(out, "%scwprogress sync%s  %s %s %s  (%s%s)\n", cwp__so(&term, CWP__BOLD),
@@ -214,13 +214,13 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 			pair.cfg.mode == CWP_MODE_TWO_WAY ? "<->" : "->", pair.side[1].label,
 			pair.cfg.mode == CWP_MODE_TWO_WAY ? "two-way" : "one-way",
 			dry ? ", dry run" : "");
-	rep = cwp__sync_run(&o);
-	if (!rep) {
-		fprintf(err, "cwprogress sync: out of memory\n");
-		rc = CWP_EXIT_READ_FAILED;
+	rc = cwp__sync_pair(&rep, &o, errbuf, sizeof(errbuf));
+	if (rc != 0) {
+		fprintf(err, "cwprogress sync: %s\n", errbuf);
 		goto done;
 	}
-	rep->warnings += cfgw.count;
+	cwp_sync_result_add_warnings(rep, cfgw.count);
+	const cwp_sync_summary *sum = cwp_sync_result_summary(rep);
 	if (json)
 		cwp__report_print_json(rep, out);
 	else
@@ -229,12 +229,14 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 				  : explain     ? CWP__SHOW_EXPLAIN
 						: CWP__SHOW_SUMMARY);
 	if ((json || verbosity < 0) &&
-	    (rep->exit_code == CWP_EXIT_USAGE || rep->exit_code == CWP_EXIT_READ_FAILED))
-		fprintf(err, "cwprogress sync: %s\n", rep->error);
+	    (sum->outcome == CWP_SYNC_UNUSABLE || sum->outcome == CWP_SYNC_READ_FAILED))
+		fprintf(err, "cwprogress sync: %s\n", sum->error);
+	if (sum->interrupted)
+		fprintf(err, "cwprogress sync: interrupted; no new write was started\n");
 	fflush(out);
-	rc = rep->exit_code;
+	rc = (int)sum->outcome;
 done:
-	cwp__report_free(rep);
+	cwp_sync_result_free(rep);
 	cwp__creds_free(&creds[0]);
 	cwp__creds_free(&creds[1]);
 	cwp__pair_free(&pair);

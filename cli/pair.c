@@ -10,6 +10,10 @@
 
 #include "token.h"
 
+#ifdef CWP_HAVE_CLIENT
+#include "emby/client.h"
+#endif
+
 int cwp__read_file(char **out, size_t *len, const char *path, size_t max, char *err, size_t errsz)
 {
 	int rc = 0;
@@ -392,3 +396,45 @@ void cwp__creds_free(cwp__creds *c)
 	cwp__secret_free(c->password);
 	c->token = c->password = NULL;
 }
+
+#ifdef CWP_HAVE_CLIENT
+int cwp__client_new(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+		    const cwp__client_extra *x, char *err, size_t errsz)
+{
+	emby_options eo = EMBY_OPTIONS_INIT;
+	eo.base_url = ep->url;
+	eo.user_id = ep->user_id;
+	eo.token = cr ? cr->token : NULL;
+	eo.username = ep->username;
+	eo.password = cr ? cr->password : NULL;
+	eo.label = ep->label ? ep->label : x->default_label;
+	eo.insecure = x->insecure;
+	eo.ca_file = x->ca_file ? x->ca_file : ep->ca_file;
+	if (ep->page_size > 0)
+		eo.page_size = ep->page_size;
+	if (ep->connect_timeout_ms > 0)
+		eo.connect_timeout_ms = ep->connect_timeout_ms;
+	if (ep->timeout_ms > 0)
+		eo.total_timeout_ms = ep->timeout_ms;
+	if (ep->max_attempts > 0)
+		eo.max_attempts = ep->max_attempts;
+	if (ep->backoff_ms > 0)
+		eo.backoff_ms = ep->backoff_ms;
+	if (ep->max_response_bytes > 0)
+		eo.max_body = (size_t)ep->max_response_bytes;
+	if (x->max_in_flight > 0)
+		eo.max_in_flight = x->max_in_flight;
+	else if (ep->max_in_flight > 0)
+		eo.max_in_flight = ep->max_in_flight;
+	eo.libraries = (const char *const *)ep->libraries;
+	eo.n_libraries = ep->n_libraries;
+	eo.progress = x->progress;
+	eo.progress_ud = x->progress_ud;
+	if (emby_client_new(out, &eo) != 0) {
+		snprintf(err, errsz, "%s: %s", eo.label ? eo.label : "server", cwp_error_last());
+		cwp__redact(err);
+		return CWP_EINVAL;
+	}
+	return 0;
+}
+#endif

@@ -68,6 +68,22 @@ typedef struct cwp__creds {
 int cwp__endpoint_creds(cwp__creds *out, const cwp__endpoint *e, char *err, size_t errsz);
 void cwp__creds_free(cwp__creds *c);
 
+/* Endpoint → Emby client: the one place every verb turns a pair-file side
+ * (and its credentials) into a client. `extra` holds what the command line
+ * adds: --insecure, --ca-file, --max-in-flight and the progress bar. */
+struct emby_client;
+typedef struct cwp__client_extra {
+	bool insecure;
+	const char *ca_file; /* overrides the endpoint's */
+	int max_in_flight;   /* 0: the endpoint's or the client's default */
+	void (*progress)(void *ud, const char *phase, size_t done, size_t total);
+	void *progress_ud;
+	const char *default_label; /* when the endpoint has none */
+} cwp__client_extra;
+/* CWP_EXIT_USAGE-worthy failures return non-zero with err set. */
+int cwp__client_new(struct emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+		    const cwp__client_extra *x, char *err, size_t errsz);
+
 /* Read a whole file into a NUL-terminated buffer (caller frees). */
 int cwp__read_file(char **out, size_t *len, const char *path, size_t max, char *err, size_t errsz);
 

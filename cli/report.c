@@ -10,7 +10,7 @@
 
 static const char *const side_names[2] = {"source", "destination"};
 
-const char *cwp__row_name(const cwp__row *w, char *buf, size_t bufsz)
+const char *cwp__row_name(const cwp_sync_row *w, char *buf, size_t bufsz)
 {
 	if (w->title && *w->title) {
 		if (w->type == CWP_TYPE_EPISODE && w->has_se)
@@ -42,41 +42,44 @@ static void fit(char *s, size_t n)
 	}
 }
 
-static const char *status_word(const cwp__row *w, bool dry)
+static const char *status_word(const cwp_sync_row *w, bool dry)
 {
 	switch (w->status) {
-	case CWP__ST_PLAN_SKIP:
-	case CWP__ST_POLICY_SKIP:
+	case CWP_SYNC_ROW_PLAN_SKIP:
+	case CWP_SYNC_ROW_POLICY_SKIP:
 		return "skip";
-	case CWP__ST_UNRESOLVED:
+	case CWP_SYNC_ROW_UNRESOLVED:
 		return "unresolved";
-	case CWP__ST_WOULD_WRITE:
+	case CWP_SYNC_ROW_WOULD_WRITE:
 		return dry ? "would" : "pending";
-	case CWP__ST_WRITTEN:
+	case CWP_SYNC_ROW_WRITTEN:
 		return "written";
-	case CWP__ST_FAILED:
+	case CWP_SYNC_ROW_FAILED:
 		return "FAILED";
+	case CWP_SYNC_ROW_NOT_SENT:
+		return "not sent";
 	}
 	return "?";
 }
 
-static enum cwp__style status_style(const cwp__row *w)
+static enum cwp__style status_style(const cwp_sync_row *w)
 {
 	switch (w->status) {
-	case CWP__ST_WRITTEN:
+	case CWP_SYNC_ROW_WRITTEN:
 		return CWP__GREEN;
-	case CWP__ST_WOULD_WRITE:
+	case CWP_SYNC_ROW_WOULD_WRITE:
 		return CWP__CYAN;
-	case CWP__ST_FAILED:
+	case CWP_SYNC_ROW_FAILED:
 		return CWP__RED;
-	case CWP__ST_UNRESOLVED:
+	case CWP_SYNC_ROW_UNRESOLVED:
+	case CWP_SYNC_ROW_NOT_SENT:
 		return CWP__YELLOW;
 	default:
 		return CWP__DIM;
 	}
 }
 
-static void print_row(const cwp__report *r, const cwp__row *w, cwp__term *t, bool version)
+static void print_row(const cwp_sync_summary *r, const cwp_sync_row *w, cwp__term *t, bool version)
 {
 	char name[128], from[24], to[24], what[40];
 	cwp__row_name(w, name, sizeof(name));
@@ -96,8 +99,8 @@ static void print_row(const cwp__report *r, const cwp__row *w, cwp__term *t, boo
 		cwp__fmt_ms(from, sizeof(from), w->dst_ms);
 	else
 		snprintf(from, sizeof(from), "-");
-	bool writes = w->status == CWP__ST_WOULD_WRITE || w->status == CWP__ST_WRITTEN ||
-		      w->status == CWP__ST_FAILED;
+	bool writes = w->status == CWP_SYNC_ROW_WOULD_WRITE || w->status == CWP_SYNC_ROW_WRITTEN ||
+		      w->status == CWP_SYNC_ROW_FAILED || w->status == CWP_SYNC_ROW_NOT_SENT;
 	if (writes && w->action == CWP_ACTION_CLEAR)
 		snprintf(to, sizeof(to), "0:00");
 	else if (writes)
@@ -106,7 +109,7 @@ static void print_row(const cwp__report *r, const cwp__row *w, cwp__term *t, boo
 		cwp__fmt_ms(to, sizeof(to), w->src_ms);
 	else
 		snprintf(to, sizeof(to), "-");
-	if (w->status == CWP__ST_UNRESOLVED)
+	if (w->status == CWP_SYNC_ROW_UNRESOLVED)
 		snprintf(what, sizeof(what), "%s", w->unresolved ? w->unresolved : "not_found");
 	else if (writes)
 		snprintf(what, sizeof(what), "%s %s", cwp_action_name(w->action),
@@ -123,7 +126,7 @@ static void print_row(const cwp__report *r, const cwp__row *w, cwp__term *t, boo
 	fprintf(t->out, "  %s%-10s%s %s%-38s %8s %s %-8s %s%s%s\n", cwp__so(t, status_style(w)),
 		status_word(w, r->dry_run), cwp__so(t, CWP__RESET), arrow, name, from,
 		writes ? "->" : "  ", to, cwp__so(t, CWP__DIM), what, cwp__so(t, CWP__RESET));
-	if (w->status == CWP__ST_FAILED && w->error) {
+	if (w->status == CWP_SYNC_ROW_FAILED && w->error) {
 		char http[32] = "";
 		if (w->http_status)
 			snprintf(http, sizeof(http), ", HTTP %d", w->http_status);
@@ -138,21 +141,25 @@ static void print_count(cwp__term *t, const char *what, size_t n, enum cwp__styl
 		n ? cwp__so(t, CWP__RESET) : "");
 }
 
-void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
+void cwp__report_print(const cwp_sync_result *res, cwp__term *t, int show)
 {
+	const cwp_sync_summary *r = cwp_sync_result_summary(res);
+	size_t n_rows = cwp_sync_result_rows(res);
 	FILE *out = t->out;
 	bool servers = !(show & CWP__SHOW_NO_SERVERS);
-	show &= ~CWP__SHOW_NO_SERVERS;
+	bool journal = !(show & CWP__SHOW_NO_JOURNAL);
+	show &= ~(CWP__SHOW_NO_SERVERS | CWP__SHOW_NO_JOURNAL);
 	const char *B = cwp__so(t, CWP__BOLD), *R = cwp__so(t, CWP__RESET),
 		   *D = cwp__so(t, CWP__DIM);
 
 	if (show != CWP__SHOW_QUIET && servers) {
 		for (int s = 0; s < 2; s++) {
-			const cwp__side_report *sr = &r->side[s];
+			const cwp_sync_side_info *sr = &r->side[s];
 			fprintf(out, "  %s%-12s%s %s", D, side_names[s], R, sr->label);
 			if (sr->probed)
-				fprintf(out, "  %s%s%s (Emby %s) user %s", B, sr->server_name, R,
-					sr->version, sr->user_name[0] ? sr->user_name : "?");
+				fprintf(out, "  %s%s%s (Emby %s) user %s", B, sr->server.name, R,
+					sr->server.version,
+					sr->server.user_name[0] ? sr->server.user_name : "?");
 			if (sr->read)
 				fprintf(out, ", %zu in progress", sr->indexed);
 			if (sr->confirmed_zeros)
@@ -160,9 +167,9 @@ void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 			fputc('\n', out);
 		}
 	}
-	if (r->exit_code == 2 || r->exit_code == 3) {
+	if ((int)r->outcome == 2 || (int)r->outcome == 3) {
 		fprintf(out, "\n  %serror%s: %s\n", cwp__so(t, CWP__RED), R, r->error);
-		if (r->exit_code == 3)
+		if ((int)r->outcome == 3)
 			fprintf(out, "  nothing was written (%s failed).\n",
 				r->failed_phase ? r->failed_phase : "a read");
 		return;
@@ -177,25 +184,25 @@ void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 	 * (or would be) written, what failed and what could not be resolved. */
 	size_t listed = 0, limit = show == CWP__SHOW_EXPLAIN ? (size_t)-1 : 40;
 	size_t interesting = 0;
-	for (size_t i = 0; i < r->n_rows; i++) {
-		const cwp__row *w = &r->rows[i];
+	for (size_t i = 0; i < n_rows; i++) {
+		const cwp_sync_row *w = cwp_sync_result_row(res, i);
 		bool want = show == CWP__SHOW_EXPLAIN ||
-			    (show == CWP__SHOW_QUIET ? w->status == CWP__ST_FAILED
-						     : w->status != CWP__ST_PLAN_SKIP &&
-							   w->status != CWP__ST_POLICY_SKIP);
+			    (show == CWP__SHOW_QUIET ? w->status == CWP_SYNC_ROW_FAILED
+						     : w->status != CWP_SYNC_ROW_PLAN_SKIP &&
+							   w->status != CWP_SYNC_ROW_POLICY_SKIP);
 		if (!want)
 			continue;
 		interesting++;
-		if (w->status != CWP__ST_FAILED && listed >= limit)
+		if (w->status != CWP_SYNC_ROW_FAILED && listed >= limit)
 			continue;
 		if (!listed)
 			fprintf(out, "\n  %s%-10s %s%-38s %8s    %-8s %s%s\n", D, "",
 				r->mode == CWP_MODE_TWO_WAY ? "   " : "", "title", "target",
 				"source", "decision", R);
-		bool version = (i > 0 && !strcmp(r->rows[i - 1].key, w->key) &&
-				r->rows[i - 1].dir == w->dir) ||
-			       (i + 1 < r->n_rows && !strcmp(r->rows[i + 1].key, w->key) &&
-				r->rows[i + 1].dir == w->dir);
+		const cwp_sync_row *prev = i > 0 ? cwp_sync_result_row(res, i - 1) : NULL;
+		const cwp_sync_row *next = cwp_sync_result_row(res, i + 1);
+		bool version = (prev && !strcmp(prev->key, w->key) && prev->dir == w->dir) ||
+			       (next && !strcmp(next->key, w->key) && next->dir == w->dir);
 		print_row(r, w, t, version);
 		listed++;
 	}
@@ -236,7 +243,12 @@ void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 		fprintf(out, "  %s%zu write%s applied.%s\n", cwp__so(t, CWP__GREEN), r->written,
 			r->written == 1 ? "" : "s", R);
 	}
-	if (r->journal_path)
+	if (r->interrupted)
+		fprintf(out,
+			"  %sinterrupted%s: %zu write%s not sent; the journal says which "
+			"may have landed.\n",
+			cwp__so(t, CWP__YELLOW), R, r->not_sent, r->not_sent == 1 ? "" : "s");
+	if (r->journal_path && journal)
 		fprintf(out, "  journal: %s  %s(undo: cwprogress undo %s)%s\n", r->journal_path, D,
 			r->journal_path, R);
 	if (r->warnings)
@@ -245,8 +257,8 @@ void cwp__report_print(const cwp__report *r, cwp__term *t, int show)
 	if (t->verbosity > 0) {
 		fprintf(out, "  %srequests: source %zu, destination %zu; %.1f s (", D,
 			r->side[0].requests, r->side[1].requests, (double)r->elapsed_ms / 1000.0);
-		for (int k = 0; k < CWP__PH_COUNT; k++)
-			fprintf(out, "%s%s %.1f", k ? ", " : "", cwp__phase_name(k),
+		for (int k = 0; k < CWP_SYNC_PH_COUNT; k++)
+			fprintf(out, "%s%s %.1f", k ? ", " : "", cwp_sync_phase_name(k),
 				(double)r->phase_ms[k] / 1000.0);
 		fprintf(out, ")%s\n", R);
 	}
@@ -260,7 +272,7 @@ static void add_ms(cJSON *o, const char *k, bool has, int64_t v)
 		cJSON_AddNullToObject(o, k);
 }
 
-static cJSON *row_json(const cwp__row *w)
+static cJSON *row_json(const cwp_sync_row *w)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
@@ -276,20 +288,20 @@ static cJSON *row_json(const cwp__row *w)
 	else
 		cJSON_AddNullToObject(o, "item_id");
 	cJSON_AddStringToObject(o, "stage",
-				w->status == CWP__ST_PLAN_SKIP    ? "plan"
-				: w->status == CWP__ST_UNRESOLVED ? "resolve"
-								  : "apply");
+				w->status == CWP_SYNC_ROW_PLAN_SKIP    ? "plan"
+				: w->status == CWP_SYNC_ROW_UNRESOLVED ? "resolve"
+								       : "apply");
 	cJSON_AddStringToObject(o, "action", cwp_action_name(w->action));
 	cJSON_AddStringToObject(o, "reason", cwp_reason_name(w->reason));
 	cJSON_AddStringToObject(o, "plan_action", cwp_action_name(w->plan_action));
 	cJSON_AddStringToObject(o, "plan_reason", cwp_reason_name(w->plan_reason));
 	if (w->unresolved)
 		cJSON_AddStringToObject(o, "unresolved", w->unresolved);
-	cJSON_AddStringToObject(o, "status", cwp__status_name(w->status));
+	cJSON_AddStringToObject(o, "status", cwp_sync_status_name(w->status));
 	add_ms(o, "source_ms", w->has_src_ms, w->src_ms);
 	add_ms(o, "destination_ms", w->has_dst_ms, w->dst_ms);
-	bool writes = w->status == CWP__ST_WOULD_WRITE || w->status == CWP__ST_WRITTEN ||
-		      w->status == CWP__ST_FAILED;
+	bool writes = w->status == CWP_SYNC_ROW_WOULD_WRITE || w->status == CWP_SYNC_ROW_WRITTEN ||
+		      w->status == CWP_SYNC_ROW_FAILED || w->status == CWP_SYNC_ROW_NOT_SENT;
 	add_ms(o, "write_ms", writes, w->write_ms);
 	if (writes)
 		cJSON_AddBoolToObject(o, "unwatch_first", w->unwatch_first);
@@ -306,15 +318,16 @@ static cJSON *row_json(const cwp__row *w)
 		cJSON_AddBoolToObject(p, "played", w->prev.played);
 		cJSON_AddBoolToObject(p, "playing", w->prev.playing);
 	}
-	if (w->status == CWP__ST_FAILED) {
+	if (w->status == CWP_SYNC_ROW_FAILED) {
 		cJSON_AddStringToObject(o, "error", w->error ? w->error : "");
 		cJSON_AddNumberToObject(o, "http_status", w->http_status);
 	}
 	return o;
 }
 
-cJSON *cwp__report_to_json(const cwp__report *r)
+cJSON *cwp__report_to_json(const cwp_sync_result *res)
 {
+	const cwp_sync_summary *r = cwp_sync_result_summary(res);
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
@@ -322,20 +335,20 @@ cJSON *cwp__report_to_json(const cwp__report *r)
 	cJSON_AddBoolToObject(o, "dry_run", r->dry_run);
 	cJSON_AddStringToObject(o, "mode", r->mode == CWP_MODE_TWO_WAY ? "two-way" : "one-way");
 	cJSON_AddBoolToObject(o, "disabled", r->disabled);
-	cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
-	if (r->error[0]) {
+	cJSON_AddNumberToObject(o, "exit_code", (int)r->outcome);
+	if (r->error && r->error[0]) {
 		cJSON_AddStringToObject(o, "error", r->error);
 		cJSON_AddStringToObject(o, "failed_phase", r->failed_phase ? r->failed_phase : "");
 	}
 	cJSON *servers = cJSON_AddObjectToObject(o, "servers");
 	for (int s = 0; s < 2; s++) {
-		const cwp__side_report *sr = &r->side[s];
+		const cwp_sync_side_info *sr = &r->side[s];
 		cJSON *x = cJSON_AddObjectToObject(servers, side_names[s]);
 		cJSON_AddStringToObject(x, "label", sr->label ? sr->label : side_names[s]);
 		cJSON_AddStringToObject(x, "url", sr->url ? sr->url : "");
-		cJSON_AddStringToObject(x, "server_name", sr->server_name);
-		cJSON_AddStringToObject(x, "version", sr->version);
-		cJSON_AddStringToObject(x, "user_name", sr->user_name);
+		cJSON_AddStringToObject(x, "server_name", sr->server.name);
+		cJSON_AddStringToObject(x, "version", sr->server.version);
+		cJSON_AddStringToObject(x, "user_name", sr->server.user_name);
 		cJSON_AddBoolToObject(x, "read", sr->read);
 		cJSON_AddNumberToObject(x, "indexed", (double)sr->indexed);
 		cJSON_AddNumberToObject(x, "confirmed_zeros", (double)sr->confirmed_zeros);
@@ -356,9 +369,11 @@ cJSON *cwp__report_to_json(const cwp__report *r)
 	cJSON_AddNumberToObject(sum, "unresolved", (double)r->unresolved);
 	cJSON_AddNumberToObject(sum, "written", (double)r->written);
 	cJSON_AddNumberToObject(sum, "failed", (double)r->failed);
+	cJSON_AddNumberToObject(sum, "not_sent", (double)r->not_sent);
+	cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
 	cJSON *items = cJSON_AddArrayToObject(o, "items");
-	for (size_t i = 0; i < r->n_rows; i++)
-		cJSON_AddItemToArray(items, row_json(&r->rows[i]));
+	for (size_t i = 0; i < cwp_sync_result_rows(res); i++)
+		cJSON_AddItemToArray(items, row_json(cwp_sync_result_row(res, i)));
 	if (r->journal_path)
 		cJSON_AddStringToObject(o, "journal", r->journal_path);
 	else
@@ -366,12 +381,12 @@ cJSON *cwp__report_to_json(const cwp__report *r)
 	cJSON_AddNumberToObject(o, "warnings", (double)r->warnings);
 	cJSON_AddNumberToObject(o, "elapsed_ms", (double)r->elapsed_ms);
 	cJSON *ph = cJSON_AddObjectToObject(o, "phase_ms");
-	for (int k = 0; k < CWP__PH_COUNT; k++)
-		cJSON_AddNumberToObject(ph, cwp__phase_name(k), (double)r->phase_ms[k]);
+	for (int k = 0; k < CWP_SYNC_PH_COUNT; k++)
+		cJSON_AddNumberToObject(ph, cwp_sync_phase_name(k), (double)r->phase_ms[k]);
 	return o;
 }
 
-int cwp__report_print_json(const cwp__report *r, FILE *f)
+int cwp__report_print_json(const cwp_sync_result *r, FILE *f)
 {
 	cJSON *o = cwp__report_to_json(r);
 	char *s = o ? cJSON_Print(o) : NULL;

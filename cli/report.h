@@ -19,18 +19,20 @@ enum {
 /* Or'ed into `show`: leave out the two server lines (the demo prints them
  * once for all its runs). */
 #define CWP__SHOW_NO_SERVERS 0x100
+/* Or'ed into `show`: leave out the journal line (the demo's is temporary). */
+#define CWP__SHOW_NO_JOURNAL 0x200
 
 /* "The Matrix (1999)", "Show S01E02", or the key. */
-const char *cwp__row_name(const cwp__row *w, char *buf, size_t bufsz);
+const char *cwp__row_name(const cwp_sync_row *w, char *buf, size_t bufsz);
 
 /* The human report on t->out. */
-void cwp__report_print(const cwp__report *r, cwp__term *t, int show);
+void cwp__report_print(const cwp_sync_result *r, cwp__term *t, int show);
 
 /* {"cwprogress": version, "command": "sync", "dry_run", "mode", "disabled",
  *  "exit_code", "error", "servers": {"source": {...}, "destination": {...}},
  *  "summary": {...}, "items": [...], "journal", "warnings", "elapsed_ms"}.
  * Caller owns the result. */
-struct cJSON *cwp__report_to_json(const cwp__report *r);
-int cwp__report_print_json(const cwp__report *r, FILE *f);
+struct cJSON *cwp__report_to_json(const cwp_sync_result *r);
+int cwp__report_print_json(const cwp_sync_result *r, FILE *f);
 
 #endif

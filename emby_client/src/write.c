@@ -75,6 +75,21 @@ static bool write_valid(const emby_write *w)
 
 int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 {
+	return emby_write_batch_cancel(c, writes, n, NULL, NULL);
+}
+
+/* Stop starting writes: every write not yet started stays "not sent". */
+static size_t cancel_rest(emby_write *writes, size_t n, size_t *next)
+{
+	size_t k = 0;
+	for (; *next < n; (*next)++, k++)
+		record(&writes[*next], CWP_ERROR, 0, "not sent: the run was interrupted");
+	return k;
+}
+
+int emby_write_batch_cancel(emby_client *c, emby_write *writes, size_t n, int (*cancel)(void *ud),
+			    void *ud)
+{
 	int rc = CWP_OK;
 	slot *slots = NULL;
 	size_t n_slots = 0, next = 0, done = 0, failed = 0;
@@ -85,6 +100,8 @@ int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 		writes[i].result = CWP_ERROR;
 		writes[i].http_status = 0;
 		writes[i].unwatch_failed = false;
+		writes[i].started = false;
+		writes[i].unwatched = false;
 		snprintf(writes[i].error, sizeof(writes[i].error), "not sent");
 	}
 	/* A write without an item or a body is refused here, never sent. */
@@ -133,7 +150,15 @@ int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 			slot *s = &slots[i];
 			while (s->state == SLOT_IDLE && next < n && !write_valid(&writes[next]))
 				next++;
+			if (s->state == SLOT_IDLE && next < n && cancel && cancel(ud) < 0) {
+				size_t k = cancel_rest(writes, n, &next);
+				done += k;
+				failed += k;
+				if (k && !first_err[0])
+					copy_cut(first_err, sizeof(first_err), "interrupted");
+			}
 			if (s->state == SLOT_IDLE && next < n) {
+				writes[next].started = true;
 				s->wi = next++;
 				s->stage = writes[s->wi].unwatch_first ? 0 : 1;
 				s->attempt = 1;
@@ -185,6 +210,7 @@ int emby_write_batch(emby_client *c, emby_write *writes, size_t n)
 				continue;
 			}
 			if (out == EMBY_OUT_OK && s->stage == 0) {
+				w->unwatched = true;
 				s->stage = 1;
 				s->attempt = 1;
 				rc = stage_url(c, s, w);

@@ -139,12 +139,20 @@ typedef struct emby_write {
 	int http_status;     /* of the last request made for this write */
 	bool unwatch_failed; /* the write was not sent: replay_unwatch_failed */
 	char error[256];     /* message when result != 0 */
+	bool started;        /* a request of this write was sent */
+	bool unwatched;      /* the DELETE PlayedItems step succeeded (APPLY-10) */
 } emby_write;
 
 /* Send the writes through curl multi, at most max_in_flight at once,
  * connections reused, each retried per READ-07. Returns 0 when every write
  * succeeded, CWP_ERROR when some failed (see each write's result). */
 int emby_write_batch(emby_client *c, emby_write *writes, size_t n);
+
+/* The same, asking cancel(ud) before starting each write: once it returns
+ * < 0, no new write starts (started stays false, "not sent"); writes in
+ * flight finish, retries included (APPLY-11). cancel may be NULL. */
+int emby_write_batch_cancel(emby_client *c, emby_write *writes, size_t n, int (*cancel)(void *ud),
+			    void *ud);
 
 #ifdef __cplusplus
 }
