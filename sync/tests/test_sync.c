@@ -1,0 +1,289 @@
+/* The engine's rules over in-memory providers (no HTTP): rows, the
+ * restriction to some keys, cancellation (APPLY-11), the journal's lines,
+ * and two runs at once in one process (reentrancy, checked under TSan). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cwp_test.h"
+#include "mem_provider.h"
+
+#define T0 1709324100000LL /* 2024-03-01T20:15:00Z */
+
+struct pair {
+	mem_server src, dst;
+	cwp_sync_provider p[2];
+	cwp_sync_options o;
+	char dir[64], journal[128];
+	cwp_sync_result *res;
+};
+
+/* Source: three films in progress; destination: the same films, not
+ * started (so they are resolved, then written). */
+static void pair_setup(struct pair *x)
+{
+	memset(x, 0, sizeof(*x));
+	for (int i = 0; i < 3; i++) {
+		char id[16], tmdb[16];
+		snprintf(id, sizeof(id), "s%d", i + 1);
+		snprintf(tmdb, sizeof(tmdb), "%d", 100 + i);
+		mem_add(&x->src, id, tmdb, 600000 + 60000 * i, T0 + i * 1000);
+		snprintf(id, sizeof(id), "d%d", i + 1);
+		mem_add(&x->dst, id, tmdb, 0, 0);
+	}
+	mem_provider_init(&x->p[0], &x->src);
+	mem_provider_init(&x->p[1], &x->dst);
+	assert_int_equal(cwp_sync_options_init(&x->o, CWP_SYNC_OPTIONS_VERSION), 0);
+	snprintf(x->dir, sizeof(x->dir), "/tmp/cwp-sync-test-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->journal, sizeof(x->journal), "%s/journal.jsonl", x->dir);
+	x->o.journal_path = x->journal;
+	x->o.journal_meta = "{\"destination\":{\"url\":\"mem:\"}}";
+}
+
+static void pair_teardown(struct pair *x)
+{
+	cwp_sync_result_free(x->res);
+	unlink(x->journal);
+	rmdir(x->dir);
+}
+
+static size_t count_status(const cwp_sync_result *r, cwp_sync_status st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cwp_sync_result_rows(r); i++)
+		n += cwp_sync_result_row(r, i)->status == st;
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static size_t occurrences(const char *s, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = s; p && (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+static void sync_writes_every_resolved_item_and_journals_first(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	const cwp_sync_summary *s = cwp_sync_result_summary(x.res);
+	assert_int_equal_dec(s->outcome, CWP_SYNC_DONE);
+	assert_int_equal_dec(s->written, 3);
+	assert_int_equal_dec(count_status(x.res, CWP_SYNC_ROW_WRITTEN), 3);
+	assert_int_equal_dec(x.dst.items[1].pos_ms, 660000);
+	assert_int_equal_dec(x.dst.items[1].last_played, T0 + 1000);
+	const char *j = slurp(x.journal);
+	assert_non_null(j);
+	assert_int_equal_dec(occurrences(j, "\"entry\":\"previous\""), 3);
+	assert_int_equal_dec(occurrences(j, "\"outcome\":\"ok\""), 3);
+	assert_non_null(strstr(j, "\"entry\":\"end\""));
+	assert_non_null(strstr(j, "\"servers\":{\"destination\":{\"url\":\"mem:\"}}"));
+	pair_teardown(&x);
+}
+
+static void sync_second_run_writes_nothing(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	cwp_sync_result_free(x.res);
+	x.res = NULL;
+	size_t writes = x.dst.writes;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	assert_int_equal_dec(x.dst.writes, writes);
+	assert_int_equal_dec(cwp_sync_result_summary(x.res)->upserts, 0);
+	pair_teardown(&x);
+}
+
+static void sync_dry_run_sends_nothing_same_plan(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.o.dry_run = true;
+	cwp_sync_result *dry = NULL;
+	assert_int_equal(cwp_sync_run(&dry, &x.p[0], &x.p[1], &x.o), 0);
+	assert_int_equal_dec(x.dst.writes, 0);
+	assert_int_equal_dec(count_status(dry, CWP_SYNC_ROW_WOULD_WRITE), 3);
+	assert_null(cwp_sync_result_summary(dry)->journal_path);
+	x.o.dry_run = false;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	assert_true(cwp_sync_result_same_plan(dry, x.res));
+	cwp_sync_result_free(dry);
+	pair_teardown(&x);
+}
+
+static void sync_only_restricts_the_run_to_given_keys(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	const char *only[] = {"tmdb:101", "s3"}; /* a key and a source item id */
+	x.o.only = only;
+	x.o.n_only = 2;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	assert_int_equal_dec(cwp_sync_result_rows(x.res), 2);
+	assert_int_equal_dec(x.dst.writes, 2);
+	assert_int_equal_dec(x.dst.items[0].pos_ms, 0); /* tmdb:100 left alone */
+	assert_string_equal(cwp_sync_result_row(x.res, 0)->key, "tmdb:101");
+	assert_string_equal(cwp_sync_result_row(x.res, 1)->key, "tmdb:102");
+	pair_teardown(&x);
+}
+
+struct cancel_after {
+	size_t writes_allowed;
+	size_t calls;
+};
+
+static int cancel_in_write_phase(void *payload, const cwp_sync_progress *p)
+{
+	struct cancel_after *c = payload;
+	c->calls++;
+	if (p->phase != CWP_SYNC_PH_WRITE)
+		return 0;
+	return p->done < c->writes_allowed ? 0 : -1;
+}
+
+static void sync_cancel_mid_batch_starts_no_new_write(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	struct cancel_after c = {1, 0};
+	x.o.progress = cancel_in_write_phase;
+	x.o.payload = &c;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	const cwp_sync_summary *s = cwp_sync_result_summary(x.res);
+	assert_int_equal_dec(s->outcome, CWP_SYNC_INTERRUPTED);
+	assert_true(s->interrupted);
+	assert_int_equal_dec(x.dst.writes, 1);
+	assert_int_equal_dec(s->written, 1);
+	assert_int_equal_dec(s->not_sent, 2);
+	const char *j = slurp(x.journal);
+	assert_int_equal_dec(occurrences(j, "\"outcome\":\"ok\""), 1);
+	assert_int_equal_dec(occurrences(j, "\"outcome\":\"not_sent\""), 2);
+	assert_non_null(strstr(j, "\"entry\":\"end\",\"run\""));
+	assert_non_null(strstr(j, "\"interrupted\":true"));
+	pair_teardown(&x);
+}
+
+static int cancel_at_once(void *payload, const cwp_sync_progress *p)
+{
+	(void)payload;
+	return p->phase == CWP_SYNC_PH_STATE ? -1 : 0;
+}
+
+static void sync_cancel_before_writes_sends_nothing(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.o.progress = cancel_at_once;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	assert_int_equal_dec(cwp_sync_result_summary(x.res)->outcome, CWP_SYNC_INTERRUPTED);
+	assert_int_equal_dec(x.dst.writes, 0);
+	assert_int_equal_dec(access(x.journal, F_OK), -1);
+	pair_teardown(&x);
+}
+
+static void sync_failed_index_writes_nothing(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.dst.fail_index = true;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), 0);
+	const cwp_sync_summary *s = cwp_sync_result_summary(x.res);
+	assert_int_equal_dec(s->outcome, CWP_SYNC_READ_FAILED);
+	assert_string_equal(s->failed_phase, "index");
+	assert_non_null(strstr(s->error, "index failed"));
+	assert_int_equal_dec(x.dst.writes, 0);
+	pair_teardown(&x);
+}
+
+static void sync_options_and_providers_are_versioned(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	cwp_sync_options bad;
+	assert_int_equal(cwp_sync_options_init(&bad, 99), CWP_EINVAL);
+	x.o.version = 99;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), CWP_EINVAL);
+	assert_null(x.res);
+	assert_non_null(strstr(cwp_error_last(), "version"));
+	x.o.version = CWP_SYNC_OPTIONS_VERSION;
+	x.p[1].write = NULL;
+	assert_int_equal(cwp_sync_run(&x.res, &x.p[0], &x.p[1], &x.o), CWP_EINVAL);
+	pair_teardown(&x);
+}
+
+static void *run_thread(void *arg)
+{
+	struct pair *x = arg;
+	cwp_sync_run(&x->res, &x->p[0], &x->p[1], &x->o);
+	return NULL;
+}
+
+/* Reentrancy: two syncs of different pairs at once in one process. */
+static void sync_two_pairs_at_once_in_threads(void **state)
+{
+	(void)state;
+	struct pair *x = calloc(2, sizeof(*x));
+	assert_non_null(x);
+	pthread_t th[2];
+	for (int k = 0; k < 2; k++) {
+		pair_setup(&x[k]);
+		x[k].o.labels[1] = k ? "second" : "first";
+	}
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, run_thread, &x[k]), 0);
+	for (int k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	for (int k = 0; k < 2; k++) {
+		assert_non_null(x[k].res);
+		const cwp_sync_summary *s = cwp_sync_result_summary(x[k].res);
+		assert_int_equal_dec(s->outcome, CWP_SYNC_DONE);
+		assert_int_equal_dec(s->written, 3);
+		assert_string_equal(s->side[1].label, k ? "second" : "first");
+		pair_teardown(&x[k]);
+	}
+	free(x);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(sync_writes_every_resolved_item_and_journals_first),
+	    cmocka_unit_test(sync_second_run_writes_nothing),
+	    cmocka_unit_test(sync_dry_run_sends_nothing_same_plan),
+	    cmocka_unit_test(sync_only_restricts_the_run_to_given_keys),
+	    cmocka_unit_test(sync_cancel_mid_batch_starts_no_new_write),
+	    cmocka_unit_test(sync_cancel_before_writes_sends_nothing),
+	    cmocka_unit_test(sync_failed_index_writes_nothing),
+	    cmocka_unit_test(sync_options_and_providers_are_versioned),
+	    cmocka_unit_test(sync_two_pairs_at_once_in_threads),
+	};
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
