@@ -4,6 +4,8 @@
  *                      [--tz ZONE]... [shared options]
  *   cwprogress conform --planner          (the reference planner: one protocol
  *                                          request on stdin, answer on stdout)
+ *   cwprogress conform --sync-cmd "CMD" [--scenarios DIR] [--exit-codes]
+ *                      [shared options]   (the sync runner: cli/conform_sync.c)
  *
  * This file only parses options and dispatches: the planner runner is
  * cli/conform_planner.c; what every runner shares (--rule, --exclude,
@@ -18,6 +20,7 @@
 #include "cmd.h"
 #include "conform_planner.h"
 #include "conform_report.h"
+#include "conform_sync.h"
 #include "opts.h"
 
 enum {
@@ -26,6 +29,9 @@ enum {
 	OPT_VECTORS,
 	OPT_CHECK,
 	OPT_TZ,
+	OPT_SYNC_CMD,
+	OPT_SCENARIOS,
+	OPT_EXIT_CODES,
 };
 
 static void usage(FILE *f)
@@ -34,6 +40,8 @@ static void usage(FILE *f)
 		"usage: cwprogress conform --planner-cmd \"CMD\" [--vectors DIR] "
 		"[--check strict|actions]\n"
 		"                          [--tz ZONE]... [options]\n"
+		"       cwprogress conform --sync-cmd \"CMD\" [--scenarios DIR] [--exit-codes] "
+		"[options]\n"
 		"       cwprogress conform --planner\n\n"
 		"Runs every planner vector through CMD (the planner protocol, docs/PORTING.md),\n"
 		"once per time zone, and reports each SPEC rule as pass or fail.\n"
@@ -42,20 +50,38 @@ static void usage(FILE *f)
 		"  --tz ZONE            run under TZ=ZONE (repeatable; default UTC0 and\n"
 		"                       EST5EDT,M3.2.0,M11.1.0)\n"
 		"%s"
-		"  --planner            answer one protocol request with this project's planner\n",
+		"  --planner            answer one protocol request with this project's planner\n"
+		"\n"
+		"--sync-cmd runs every sync scenario against CMD (a whole sync tool, started\n"
+		"through /bin/sh -c with the CWP_CONFORM_* environment of docs/PORTING.md)\n"
+		"and checks what two mock servers saw and hold.\n"
+		"  --scenarios DIR      the scenario folders (default: the installed ones)\n"
+		"  --exit-codes         also check the exit status, the --json report and\n"
+		"                       the output (this project's conventions, CLI-03)\n",
 		cwp__conform_common_usage);
 }
 
 static const char *default_vectors_dir(void)
 {
 	static char buf[4096];
-	const char *env = getenv("CWP_SOURCE_DIR");
-	if (env) {
-		int n = snprintf(buf, sizeof(buf), "%s/conformance/vectors/planner", env);
-		if (n > 0 && (size_t)n < sizeof(buf))
-			return buf;
+	return cwp__conform_data_dir("vectors/planner", buf, sizeof(buf));
+}
+
+/* One sync-runner option; false: not one of them. */
+static bool sync_opt(cwp__sync_runner *s, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_SYNC_CMD:
+		s->cmd = arg;
+		return true;
+	case OPT_SCENARIOS:
+		s->scenarios_dir = arg;
+		return true;
+	case OPT_EXIT_CODES:
+		s->exit_codes = true;
+		return true;
 	}
-	return "conformance/vectors/planner";
+	return false;
 }
 
 /* One runner-specific option; false: a usage error, already printed. */
@@ -102,11 +128,15 @@ int cmd_conform(int argc, char **argv)
 	    {"vectors", required_argument, NULL, OPT_VECTORS},
 	    {"check", required_argument, NULL, OPT_CHECK},
 	    {"tz", required_argument, NULL, OPT_TZ},
+	    {"sync-cmd", required_argument, NULL, OPT_SYNC_CMD},
+	    {"scenarios", required_argument, NULL, OPT_SCENARIOS},
+	    {"exit-codes", no_argument, NULL, OPT_EXIT_CODES},
 	    {"help", no_argument, NULL, 'h'},
 	    CWP__CONFORM_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0}};
 	cwp__conform_opts o;
 	cwp__planner_run p;
+	cwp__sync_runner sr = {NULL, NULL, false};
 	bool serve = false;
 	int c;
 
@@ -127,7 +157,7 @@ int cmd_conform(int argc, char **argv)
 			cwp__opt_report_bad(stderr, "conform", c, argv);
 			return CWP_EXIT_USAGE;
 		}
-		if (!planner_opt(&p, c, optarg, &serve))
+		if (!sync_opt(&sr, c, optarg) && !planner_opt(&p, c, optarg, &serve))
 			return CWP_EXIT_USAGE;
 	}
 	if (optind < argc) {
@@ -136,8 +166,15 @@ int cmd_conform(int argc, char **argv)
 	}
 	if (serve)
 		return cwp__conform_planner_serve();
+	if (sr.cmd && p.cmd) {
+		fprintf(stderr, "cwprogress conform: --sync-cmd and --planner-cmd are two runs: "
+				"give one\n");
+		return CWP_EXIT_USAGE;
+	}
+	if (sr.cmd)
+		return cwp__conform_sync_run(&sr, &o);
 	if (!p.cmd) {
-		fprintf(stderr, "cwprogress conform: --planner-cmd is required\n");
+		fprintf(stderr, "cwprogress conform: --planner-cmd or --sync-cmd is required\n");
 		usage(stderr);
 		return CWP_EXIT_USAGE;
 	}
