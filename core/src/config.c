@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp/config.h"
 
@@ -323,7 +324,7 @@ int cwp_config_parse(cwp_config *out, const char *text, size_t len, cwp_warnings
 
 	if (!text)
 		return cwp_error_set(CWP_ECONFIG, "config: no text");
-	root = cJSON_ParseWithLength(text, len);
+	root = cwp_json_parse(text, len);
 	if (!root)
 		return cwp_error_set(CWP_ECONFIG, "config: not valid JSON");
 	rc = cwp_config_from_json(out, root, w);

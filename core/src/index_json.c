@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "index_internal.h"
 #include "cwp/parse.h"
@@ -497,7 +498,7 @@ static bool scan_value(scan *s, size_t i, size_t *end)
 static cJSON *parse_slice(const scan *s, size_t i, size_t end)
 {
 	const char *stop = NULL;
-	cJSON *v = cJSON_ParseWithLengthOpts(s->b + i, end - i, &stop, false);
+	cJSON *v = cwp_json_parse_opts(s->b + i, end - i, &stop, false);
 	if (v && stop != s->b + end) {
 		cJSON_Delete(v); /* cJSON stopped early: trailing bytes in the slice */
 		v = NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp/plan.h"
 #include "plan_internal.h"
@@ -283,7 +284,7 @@ int cwp_plan_parse(cwp_plan **out, const char *buf, size_t len, cwp_warnings *w)
 
 	if (!out || !buf)
 		return cwp_error_set(CWP_EINVAL, "plan: no input");
-	root = cJSON_ParseWithLength(buf, len);
+	root = cwp_json_parse(buf, len);
 	if (!root)
 		return cwp_error_set(CWP_EPARSE, "plan: not valid JSON");
 	if (!cJSON_IsObject(root)) {

@@ -7,4 +7,5 @@
 #include "cwp/index.h"
 #include "cwp/config.h"
 #include "cwp/plan.h"
+#include "cwp/json.h"
 #endif
