@@ -119,3 +119,20 @@ conform_check(NAME json_report RC 1
 conform_check(NAME report_unwritable_exits_2 RC 2
   ARGS "--rule|PLAN-01|--json|${OUT}/no/such/dir/report.json|--planner-cmd|${CWP_REF}"
   MATCH "cannot write --json")
+
+# The example port (conformance/examples/planner.py, Python 3 stdlib only)
+# passes every planner vector strictly, in both default zones. Skipped, not
+# failed, where no python3 is installed. /usr/bin first: a version manager's
+# shim in PATH costs ~0.1 s per vector.
+find_program(CWP_PYTHON3 python3 HINTS /usr/bin)
+if(CWP_PYTHON3)
+  conform_check(NAME example_python_port RC 0
+    ARGS "--junit|${OUT}/example-python.xml|--planner-cmd|${CWP_PYTHON3} ${PROJECT_SOURCE_DIR}/conformance/examples/planner.py"
+    MATCH "[1-9][0-9]* passed, 0 failed, 0 expected failures, 0 unexpected passes")
+  set_tests_properties(conform.example_python_port PROPERTIES TIMEOUT 300)
+else()
+  add_test(NAME conform.example_python_port
+    COMMAND sh -c "echo 'python3 not found: the example port is not run'; exit 77")
+  set_tests_properties(conform.example_python_port PROPERTIES LABELS conformance
+    SKIP_RETURN_CODE 77)
+endif()
