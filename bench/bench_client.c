@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "emby/client.h"
 #include "emby/decode.h"
@@ -119,7 +120,7 @@ static char *make_page(size_t n, size_t *len)
 			    "\"PlayCount\":0,\"IsFavorite\":false,\"Played\":false,"
 			    "\"LastPlayedDate\":\"2024-01-03T20:00:00.0000000Z\"}}",
 			    i, i, i + 1, i + 1, 600000000 * (1 + i % 50));
-		cJSON_AddItemToArray(items, cJSON_Parse(buf));
+		cJSON_AddItemToArray(items, cwp_json_parse_str(buf));
 	}
 	cJSON_AddNumberToObject(root, "TotalRecordCount", (double)n);
 	char *s = cJSON_PrintUnformatted(root);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "mock_emby/mock_emby.h"
 
@@ -49,7 +50,7 @@ static size_t parse_size(const char *s, const char *what)
 static size_t journal_requests(mock_emby *m)
 {
 	char *j = mock_emby_journal_json(m);
-	cJSON *a = j ? cJSON_Parse(j) : NULL;
+	cJSON *a = j ? cwp_json_parse_str(j) : NULL;
 	size_t n = a ? (size_t)cJSON_GetArraySize(a) : 0;
 	cJSON_Delete(a);
 	mock_emby_free(j);
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 		size_t n = fread(buf, 1, sizeof(buf) - 1, rf);
 		buf[n] = 0;
 		fclose(rf);
-		cJSON *r = cJSON_Parse(buf);
+		cJSON *r = cwp_json_parse_str(buf);
 		const cJSON *sum = cJSON_GetObjectItemCaseSensitive(r, "summary");
 		const cJSON *w = cJSON_GetObjectItemCaseSensitive(sum, "written");
 		if (cJSON_IsNumber(w))

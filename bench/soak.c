@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "mock_emby/mock_emby.h"
 #include "sync.h"
@@ -165,7 +166,7 @@ typedef struct ud_state {
 static cJSON *userdata(mock_emby *m, const char *user)
 {
 	char *s = mock_emby_userdata_json(m, user);
-	cJSON *j = s ? cJSON_Parse(s) : NULL;
+	cJSON *j = s ? cwp_json_parse_str(s) : NULL;
 	mock_emby_free(s);
 	if (!j)
 		die("cannot read the mock's user data");
@@ -259,7 +260,7 @@ static void start(world *w)
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/cli/tests/fixtures/e2e-dst/items.json", CWP_SOURCE_DIR);
 	char *text = slurp(path);
-	cJSON *items = text ? cJSON_Parse(text) : NULL;
+	cJSON *items = text ? cwp_json_parse_str(text) : NULL;
 	free(text);
 	if (!items)
 		die("cannot read %s", path);
@@ -331,7 +332,7 @@ static cJSON *journal_lines(const char *path)
 	cJSON *arr = cJSON_CreateArray();
 	char *text = slurp(path);
 	for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
-		cJSON *o = cJSON_Parse(line);
+		cJSON *o = cwp_json_parse_str(line);
 		if (o)
 			cJSON_AddItemToArray(arr, o);
 	}
@@ -382,7 +383,7 @@ static void check(world *w, unsigned round, const char *what, const cJSON *src_p
 	/* every write that reached the server: journaled first, with the value
 	 * the item held before the run */
 	char *rq = mock_emby_journal_json(w->dst);
-	cJSON *reqs = rq ? cJSON_Parse(rq) : NULL;
+	cJSON *reqs = rq ? cwp_json_parse_str(rq) : NULL;
 	mock_emby_free(rq);
 	for (const cJSON *e = reqs ? reqs->child : NULL; e; e = e->next) {
 		const char *m = str_of(e, "method"), *p = str_of(e, "path");

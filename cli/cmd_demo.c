@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cmd.h"
 #include "opts.h"
@@ -165,7 +166,7 @@ static int read_demo_user(struct demo_user *u, const char *server_dir, char *err
 	int rc = cwp__read_file(&text, &len, path, (size_t)16 << 20, err, errsz);
 	if (rc)
 		return rc;
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	cJSON *root = cwp_json_parse(text, len);
 	free(text);
 	const cJSON *users = cJSON_GetObjectItemCaseSensitive(root, "Users");
 	const cJSON *usr;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cmd.h"
 #include "opts.h"
@@ -284,7 +285,7 @@ static int get_json_as(rec *x, const char *path, const char *query, bool redact,
 		snprintf(x->err, sizeof(x->err), "%s", emby_client_error(x->cl));
 		return rc;
 	}
-	*out = cJSON_ParseWithLength(r.body, r.len);
+	*out = cwp_json_parse(r.body, r.len);
 	if (!*out) {
 		snprintf(x->err, sizeof(x->err), "server: GET %s: HTTP %ld: the answer is not JSON",
 			 path, r.status);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp/cwp.h"
 #include "cmd.h"
@@ -41,7 +42,7 @@ int cwp__conform_planner_serve(void)
 		fprintf(stderr, "cwprogress conform --planner: cannot read stdin: %s\n", err);
 		goto done;
 	}
-	req = cJSON_ParseWithLength(buf, len);
+	req = cwp_json_parse(buf, len);
 	if (!cJSON_IsObject(req)) {
 		fprintf(stderr, "cwprogress conform --planner: stdin is not a JSON object\n");
 		goto done;
@@ -272,7 +273,7 @@ static cJSON *ask(runner *r, const char *zone, cwp__exec_result *x, char **raw, 
 				       label, err);
 		return NULL;
 	}
-	cJSON *resp = cJSON_ParseWithLength(*raw, *rawlen);
+	cJSON *resp = cwp_json_parse(*raw, *rawlen);
 	if (!cJSON_IsObject(resp)) {
 		cwp__conform_case_fail(
 		    r->rep, NULL, "%s: planner exited %d%s and printed no JSON object: %.200s",
@@ -367,7 +368,7 @@ static int one_file(runner *r, const char *dir, const char *file)
 		fprintf(stderr, "cwprogress conform: %s\n", err);
 		return -1;
 	}
-	cJSON *vec = cJSON_ParseWithLength(buf, len);
+	cJSON *vec = cwp_json_parse(buf, len);
 	free(buf);
 	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(vec, "rules");
 	if (!cJSON_IsObject(vec) || !cJSON_IsArray(rules)) {

@@ -72,6 +72,7 @@ int cwp__conform_sync_run(const cwp__sync_runner *s, const cwp__conform_opts *o)
 }
 #else
 #include "scenario.h"
+#include "cwp/json.h"
 
 /* Lines of checker output shown per case; the rest is counted. */
 #define MAX_LINES 40
@@ -358,7 +359,7 @@ static void run_step(srun *r, size_t i)
 	cJSON *j[2];
 	take_journals(r, j);
 	unsigned what = checks_of(r);
-	cJSON *report = what & CWP_SCN_CHECK_REPORT ? cJSON_Parse(r->out) : NULL;
+	cJSON *report = what & CWP_SCN_CHECK_REPORT ? cwp_json_parse_str(r->out) : NULL;
 	cwp_scenario_run run = {{r->m[0], r->m[1]},
 				{r->user[0], r->user[1]},
 				{j[0], j[1]},

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "token.h"
 
@@ -307,7 +308,7 @@ int cwp__pair_parse(cwp__pair *out, const char *text, size_t len, const char *na
 	cwp__pair p;
 	memset(&p, 0, sizeof(p));
 	memset(out, 0, sizeof(*out));
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	cJSON *root = cwp_json_parse(text, len);
 	if (!root || !cJSON_IsObject(root)) {
 		snprintf(err, errsz, "%s: not a JSON object (see docs/USAGE.md for the pair file)",
 			 name);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp/config.h"
 #include "fuzz_util.h"
@@ -121,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "two parses of one text differ (%d/%d)", rc, rc2);
 
 	/* The input as the progress section itself. */
-	root = cJSON_ParseWithLength((const char *)data, size);
+	root = cwp_json_parse((const char *)data, size);
 	if (!root)
 		return 0;
 	wrapper = cJSON_CreateObject();

@@ -8,12 +8,13 @@
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "emby_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	cJSON *item = cJSON_ParseWithLength((const char *)data, size);
+	cJSON *item = cwp_json_parse((const char *)data, size);
 
 	/* Not JSON is the page decoder's business; a NULL item is still an input. */
 	emby_check_item(item);

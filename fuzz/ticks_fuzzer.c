@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp/parse.h"
 #include "fuzz_util.h"
@@ -135,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* 2. JSON text: the value itself and its direct members. */
-	root = cJSON_ParseWithLength(text, size);
+	root = cwp_json_parse(text, size);
 	check_node(root);
 	if (root && (cJSON_IsObject(root) || cJSON_IsArray(root))) {
 		cJSON_ArrayForEach(child, root)

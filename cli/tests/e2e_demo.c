@@ -9,6 +9,7 @@
 #include "cwp_test.h"
 #include "e2e_support.h"
 #include "sync.h"
+#include "cwp/json.h"
 
 #define DEMO_B_USER "d4c3b2a1f0e94d8c8b7a695847362514"
 
@@ -50,7 +51,7 @@ static const struct write *find_expected(const char *item)
 static cJSON *load(const char *path)
 {
 	char *s = e2e_slurp(path);
-	cJSON *o = cJSON_Parse(s);
+	cJSON *o = cwp_json_parse_str(s);
 	free(s);
 	if (!o)
 		fail_msg("%s is not JSON", path);

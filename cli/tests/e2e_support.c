@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cwp_test.h"
+#include "cwp/json.h"
 
 char *e2e_slurp(const char *path)
 {
@@ -156,7 +157,7 @@ static cJSON *item_userdata(mock_emby *m, const char *user, const char *item, cJ
 {
 	char *s = mock_emby_userdata_json(m, user);
 	assert_non_null(s);
-	*root = cJSON_Parse(s);
+	*root = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	assert_non_null(*root);
 	return cJSON_GetObjectItemCaseSensitive(*root, item);
@@ -208,7 +209,7 @@ size_t e2e_deletes(mock_emby *m)
 
 cJSON *e2e_json_out(e2e_env *e)
 {
-	cJSON *o = cJSON_Parse(e->out);
+	cJSON *o = cwp_json_parse_str(e->out);
 	if (!o)
 		fail_msg("stdout is not JSON: %.400s\nstderr: %.400s", e->out, e->err);
 	return o;

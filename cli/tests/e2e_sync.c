@@ -11,6 +11,7 @@
 #include "cwp_test.h"
 #include "e2e_support.h"
 #include "sync.h"
+#include "cwp/json.h"
 
 #define SYNC(e, ...) e2e_run((e), cwp__cmd_sync, "sync", "--config", (e)->pair, __VA_ARGS__, NULL)
 #define DST          E2E_DST_USER
@@ -640,7 +641,7 @@ static void tokens_appear_nowhere(void **state)
 	const char *names[] = {"journal", "plan", "undo journal", "source requests",
 			       "destination requests"};
 	assert_true(strlen(files[0]) > 0);
-	cJSON *planj = cJSON_Parse(files[1]); /* --plan-out: plan JSON (CLI-02) */
+	cJSON *planj = cwp_json_parse_str(files[1]); /* --plan-out: plan JSON (CLI-02) */
 	assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(planj, "decisions")));
 	cJSON_Delete(planj);
 	for (size_t i = 0; i < 5; i++) {

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "e2e_support.h"
@@ -109,7 +110,7 @@ static void matrix_load(void)
 	snprintf(path, sizeof(path), "%s/conformance/faults/matrix.json",
 		 src && *src ? src : CWP_SOURCE_DIR);
 	char *text = e2e_slurp(path);
-	M.root = cJSON_Parse(text);
+	M.root = cwp_json_parse_str(text);
 	free(text);
 	if (!M.root)
 		fail_msg("%s: missing or not JSON", path);
@@ -227,7 +228,7 @@ static cJSON *mock_journal(mock_emby *m)
 {
 	char *s = mock_emby_journal_json(m);
 	assert_non_null(s);
-	cJSON *j = cJSON_Parse(s);
+	cJSON *j = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	assert_non_null(j);
 	return j;
@@ -237,7 +238,7 @@ static cJSON *userdata(mock_emby *m, const char *user)
 {
 	char *s = mock_emby_userdata_json(m, user);
 	assert_non_null(s);
-	cJSON *j = cJSON_Parse(s);
+	cJSON *j = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	assert_non_null(j);
 	return j;
@@ -327,7 +328,7 @@ static cJSON *run_sync(e2e_env *e, const char *journal)
 	e2e_run(e, cwp__cmd_sync, "sync", "--config", e->pair, "--journal", journal, "--json",
 		NULL);
 	T.runs++;
-	cJSON *rep = cJSON_Parse(e->out);
+	cJSON *rep = cwp_json_parse_str(e->out);
 	if (!rep)
 		fail_msg("sync exited %d without a JSON report\nstdout: %.600s\nstderr: %.600s",
 			 e->rc, e->out, e->err);
@@ -340,7 +341,7 @@ static void load_runtimes(void)
 	snprintf(path, sizeof(path), "%s/cli/tests/fixtures/%s/items.json", CWP_SOURCE_DIR,
 		 M.dst_fixture);
 	char *text = e2e_slurp(path);
-	cJSON *items = cJSON_Parse(text);
+	cJSON *items = cwp_json_parse_str(text);
 	free(text);
 	assert_non_null(items);
 	CAL.runtime = cJSON_CreateObject();
@@ -429,7 +430,7 @@ static cJSON *journal_lines(const char *path)
 	cJSON *arr = cJSON_CreateArray();
 	char *text = e2e_slurp(path);
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		cJSON *o = cJSON_Parse(line);
+		cJSON *o = cwp_json_parse_str(line);
 		if (!o)
 			fail_msg("journal %s: a line is not JSON: %.200s", path, line);
 		cJSON_AddItemToArray(arr, o);

@@ -14,6 +14,7 @@
 #include "e2e_support.h"
 #include "record.h"
 #include "sync.h"
+#include "cwp/json.h"
 
 #define DEMO_A_USER    "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
 #define DEMO_A_TOKEN   "demo-a-token-not-secret"
@@ -92,7 +93,7 @@ static bool exists(const char *path)
 static cJSON *load_json(const char *path)
 {
 	char *s = e2e_slurp(path);
-	cJSON *o = cJSON_Parse(s);
+	cJSON *o = cwp_json_parse_str(s);
 	free(s);
 	if (!o)
 		fail_msg("%s is not JSON", path);
@@ -150,7 +151,7 @@ static void assert_same_index(rt *t, mock_emby *a, const char *ta, mock_emby *b,
 	if (strcmp(ia, ib) != 0)
 		fail_msg("index of the recording differs\noriginal:  %.3000s\nrecording: %.3000s",
 			 ia, ib);
-	cJSON *o = cJSON_Parse(ia);
+	cJSON *o = cwp_json_parse_str(ia);
 	assert_non_null(o);
 	if ((size_t)cJSON_GetArraySize(o) < min_records)
 		fail_msg("only %d records in the index", cJSON_GetArraySize(o));
@@ -475,7 +476,7 @@ static void record_limit_keeps_first_n_resumable(void **state)
 	char *ia = index_of(&t, t.orig, DEMO_A_USER, DEMO_A_TOKEN, NULL);
 	char *ib = index_of(&t, t.rec, DEMO_A_USER, tok, NULL);
 	expect_rc(&t, 0);
-	cJSON *a = cJSON_Parse(ia), *b = cJSON_Parse(ib);
+	cJSON *a = cwp_json_parse_str(ia), *b = cwp_json_parse_str(ib);
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_true(cJSON_GetArraySize(b) >= 1 && cJSON_GetArraySize(b) <= 5);
@@ -852,7 +853,7 @@ static void record_bad_arguments_exit_2(void **state)
 	assert_non_null(strstr(t.e.err, "CWPROGRESS_TOKEN"));
 	/* nothing was sent, nothing written, the full directory untouched */
 	char *j = mock_emby_journal_json(t.orig);
-	cJSON *journal = cJSON_Parse(j);
+	cJSON *journal = cwp_json_parse_str(j);
 	mock_emby_free(j);
 	assert_int_equal_dec(cJSON_GetArraySize(journal), 0);
 	cJSON_Delete(journal);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "e2e_support.h"
@@ -593,9 +594,9 @@ static char *movie_row(const char *id, const char *field, const char *value)
 		 "\"LastPlayedDate\": \"2024-03-01T20:00:00.0000000Z\", \"Played\": false, "
 		 "\"PlayCount\": 0}}",
 		 id, id, tmdb, id);
-	cJSON *row = cJSON_Parse(buf);
+	cJSON *row = cwp_json_parse_str(buf);
 	assert_non_null(row);
-	cJSON *v = cJSON_Parse(value);
+	cJSON *v = cwp_json_parse_str(value);
 	if (!v)
 		fail_msg("test value is not JSON: %s", value);
 	const char *dot = strchr(field, '.');

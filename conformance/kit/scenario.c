@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include "cwp/json.h"
 
 #define MSG(...) cwp_scenario_appendf(msg, __VA_ARGS__)
 
@@ -57,7 +58,7 @@ static cJSON *load_json(const char *dir, const char *name, char **msg)
 	}
 	if (f)
 		fclose(f);
-	cJSON *j = text ? cJSON_ParseWithLength(text, (size_t)len) : NULL;
+	cJSON *j = text ? cwp_json_parse(text, (size_t)len) : NULL;
 	if (!j)
 		MSG("%s: %s\n", path,
 		    !f     ? strerror(errno)

@@ -7,13 +7,14 @@
 #include <strings.h>
 
 #include "scenario.h"
+#include "cwp/json.h"
 
 #define MSG(...) cwp_scenario_appendf(msg, __VA_ARGS__)
 
 cJSON *cwp_scenario_journal(mock_emby *m)
 {
 	char *s = mock_emby_journal_json(m);
-	cJSON *j = s ? cJSON_Parse(s) : NULL;
+	cJSON *j = s ? cwp_json_parse_str(s) : NULL;
 	mock_emby_free(s);
 	return j;
 }
@@ -122,7 +123,7 @@ static bool write_matches(const cJSON *en, const cJSON *w, const char *path)
 	if (cJSON_IsNumber(ws) && int_of(en, "status") != ws->valueint)
 		return false;
 	const char *text = str_of(en, "body");
-	cJSON *body = *text ? cJSON_Parse(text) : NULL;
+	cJSON *body = *text ? cwp_json_parse_str(text) : NULL;
 	bool bad = *text && !body;
 	bool same =
 	    wb && !cJSON_IsNull(wb) ? body && cJSON_Compare(body, wb, true) : !*text && !bad;
@@ -277,7 +278,7 @@ static void check_userdata(const cwp_scenario_run *run, const cJSON *want, char 
 			continue;
 		}
 		char *text = mock_emby_userdata_json(run->m[s], run->user[s]);
-		cJSON *have = text ? cJSON_Parse(text) : NULL;
+		cJSON *have = text ? cwp_json_parse_str(text) : NULL;
 		mock_emby_free(text);
 		const cJSON *item;
 		cJSON_ArrayForEach(item, sd)

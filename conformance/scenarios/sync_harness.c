@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sync.h"
+#include "cwp/json.h"
 
 const char *const ch_side_name[2] = {"source", "destination"};
 
@@ -107,7 +108,7 @@ static int fixture_user(const char *fixture, const char *want, char *id, size_t 
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/server.json", fixture);
 	char *text = ch_slurp(path);
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	cJSON *root = text ? cwp_json_parse_str(text) : NULL;
 	free(text);
 	int rc = -1;
 	const cJSON *u;
@@ -351,7 +352,7 @@ done:
 cJSON *ch_journal(mock_emby *m)
 {
 	char *s = mock_emby_journal_json(m);
-	cJSON *j = s ? cJSON_Parse(s) : NULL;
+	cJSON *j = s ? cwp_json_parse_str(s) : NULL;
 	mock_emby_free(s);
 	return j;
 }
@@ -402,7 +403,7 @@ bool ch_route_match(const char *pattern, const char *path)
 
 cJSON *ch_report(const ch_env *e)
 {
-	return e->out && *e->out ? cJSON_Parse(e->out) : NULL;
+	return e->out && *e->out ? cwp_json_parse_str(e->out) : NULL;
 }
 
 /* Normalise one report item for the dry/real comparison. */

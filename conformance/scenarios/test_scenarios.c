@@ -26,6 +26,7 @@
 #include "cwp_test.h"
 #include "scenario.h"
 #include "sync_harness.h"
+#include "cwp/json.h"
 
 #define MSG(...) ch_appendf(&msg, __VA_ARGS__)
 
@@ -102,7 +103,7 @@ static void check_journal(const ch_env *e, const cJSON *want, char **msgp)
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		cJSON *o = *line ? cJSON_Parse(line) : NULL;
+		cJSON *o = *line ? cwp_json_parse_str(line) : NULL;
 		const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "entry");
 		if (cJSON_IsString(en) && !strcmp(en->valuestring, "previous"))
 			cJSON_AddItemToArray(prev, o);

@@ -33,6 +33,7 @@
 
 #include "cwp_test.h"
 #include "sync_harness.h"
+#include "cwp/json.h"
 
 /* Cases per mode. Measured on the 2-core CI machine: about 36 ms a case in
  * the asan build, so 500 cases take about 20 s per mode (the two modes are
@@ -595,7 +596,7 @@ static void check_write(const g_world *w, int side, const cJSON *en, char **msg)
 		return;
 	}
 	const g_item *tgt = find_item(w, side, id);
-	cJSON *b = cJSON_Parse(body);
+	cJSON *b = cwp_json_parse_str(body);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(b, "PlaybackPositionTicks");
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(b, "LastPlayedDate");
 	int members = cJSON_GetArraySize(b);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "cwp/parse.h"
@@ -84,7 +85,7 @@ static void ticks_string_not_nul_terminated(void **state)
 /* JSON node helper: parse `text` and return the value of member "t". */
 static int from_json(int64_t *out, const char *text)
 {
-	cJSON *root = cJSON_ParseWithLength(text, strlen(text));
+	cJSON *root = cwp_json_parse(text, strlen(text));
 	if (!root)
 		fail_msg("test JSON does not parse: %s", text);
 	int rc = cwp_ticks_from_json(out, cJSON_GetObjectItemCaseSensitive(root, "t"));

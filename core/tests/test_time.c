@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "cwp/parse.h"
@@ -139,7 +140,7 @@ static void time_not_nul_terminated(void **state)
 
 static int from_json(int64_t *out, const char *text)
 {
-	cJSON *root = cJSON_ParseWithLength(text, strlen(text));
+	cJSON *root = cwp_json_parse(text, strlen(text));
 	if (!root)
 		fail_msg("test JSON does not parse: %s", text);
 	int rc = cwp_time_from_json(out, cJSON_GetObjectItemCaseSensitive(root, "t"));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "client_internal.h"
 
@@ -331,7 +332,7 @@ static int authenticate(emby_client *c)
 	}
 	if (rc != CWP_OK)
 		goto done;
-	resp = cJSON_ParseWithLength(x.body.p ? x.body.p : "", x.body.len);
+	resp = cwp_json_parse(x.body.p ? x.body.p : "", x.body.len);
 	const cJSON *user = cJSON_GetObjectItemCaseSensitive(resp, "User");
 	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(user, "Id");
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(resp, "AccessToken");
@@ -395,7 +396,7 @@ int emby_probe(emby_client *c, emby_server_info *out)
 	rc = emby__get(c, &x, "/System/Info/Public", NULL);
 	if (rc != CWP_OK)
 		goto done;
-	j = cJSON_ParseWithLength(x.body.p ? x.body.p : "", x.body.len);
+	j = cwp_json_parse(x.body.p ? x.body.p : "", x.body.len);
 	if (!cJSON_IsObject(j)) {
 		rc = emby__fail(c, CWP_EDECODE,
 				"%s: GET /System/Info/Public: HTTP %ld: not a JSON object (is "
@@ -426,7 +427,7 @@ int emby_probe(emby_client *c, emby_server_info *out)
 	}
 	if (rc != CWP_OK)
 		goto done;
-	j = cJSON_ParseWithLength(x.body.p ? x.body.p : "", x.body.len);
+	j = cwp_json_parse(x.body.p ? x.body.p : "", x.body.len);
 	if (!cJSON_IsObject(j)) {
 		rc = emby__fail(c, CWP_EDECODE, "%s: GET %s: HTTP %ld: not a JSON user object",
 				c->label, x.route, x.status);
@@ -465,7 +466,7 @@ int emby_playing(emby_client *c, char ***ids, size_t *n)
 	rc = emby__get(c, &x, "/Sessions", NULL);
 	if (rc != CWP_OK)
 		goto done;
-	j = cJSON_ParseWithLength(x.body.p ? x.body.p : "", x.body.len);
+	j = cwp_json_parse(x.body.p ? x.body.p : "", x.body.len);
 	if (!cJSON_IsArray(j)) {
 		rc = emby__fail(c, CWP_EDECODE, "%s: GET /Sessions: HTTP %ld: not a JSON array",
 				c->label, x.status);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "emby/decode.h"
 
@@ -19,7 +20,7 @@ int emby_decode_page(emby_page *out, const char *buf, size_t len)
 		rc = cwp_error_set(CWP_EDECODE, "empty response where an Items page was expected");
 		goto done;
 	}
-	root = cJSON_ParseWithLength(buf, len);
+	root = cwp_json_parse(buf, len);
 	if (!root) {
 		rc = cwp_error_set(CWP_EDECODE, "response is not JSON (%zu bytes)", len);
 		goto done;

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "emby/webhook.h"
 
@@ -157,7 +158,7 @@ int emby_webhook_decode(emby_webhook_event *out, const char *buf, size_t len, cw
 		rc = cwp_error_set(CWP_EDECODE, "webhook body is empty");
 		goto done;
 	}
-	root = cJSON_ParseWithLength(buf, len);
+	root = cwp_json_parse(buf, len);
 	if (!cJSON_IsObject(root)) {
 		rc = cwp_error_set(CWP_EDECODE, "webhook body is not a JSON object (%zu bytes)",
 				   len);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "emby/client.h"
@@ -868,7 +869,7 @@ static void client_resolve_batches_many_records_per_lookup(void **state)
 	assert_int_equal_dec(total_requests(f), lookups);
 	/* Every URL within 4 KiB. */
 	char *j = mock_emby_journal_json(f->m);
-	cJSON *arr = cJSON_Parse(j);
+	cJSON *arr = cwp_json_parse_str(j);
 	mock_emby_free(j);
 	const cJSON *e;
 	cJSON_ArrayForEach(e, arr)
@@ -1004,7 +1005,7 @@ static cJSON *userdata_of(fx *f, const char *user, const char *item)
 {
 	char *j = mock_emby_userdata_json(f->m, user);
 	assert_non_null(j);
-	cJSON *all = cJSON_Parse(j);
+	cJSON *all = cwp_json_parse_str(j);
 	mock_emby_free(j);
 	cJSON *ud = cJSON_DetachItemFromObjectCaseSensitive(all, item);
 	cJSON_Delete(all);

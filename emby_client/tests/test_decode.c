@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "emby/decode.h"
 
 static cJSON *parse(const char *s)
 {
-	cJSON *j = cJSON_Parse(s);
+	cJSON *j = cwp_json_parse_str(s);
 	assert_non_null(j);
 	return j;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cwp/json.h"
 
 #define CT_JSON "application/json; charset=utf-8"
 
@@ -44,7 +45,7 @@ static void put_userdata(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, 
 		mock_emby__resp_text(rs, 404, u ? "No such item." : "No such user.");
 		return;
 	}
-	cJSON *ud = rq->body_len ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+	cJSON *ud = rq->body_len ? cwp_json_parse(rq->body, rq->body_len) : NULL;
 	if (!ud || mock_emby__check_userdata(ud, "body", "$", err, sizeof err) != 0) {
 		mock_emby__resp_text(rs, 400, ud ? err : "body: expected a UserData JSON object");
 		cJSON_Delete(ud);

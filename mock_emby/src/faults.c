@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cwp/json.h"
 
 static const struct {
 	const char *name;
@@ -161,7 +162,7 @@ int mock_emby__faults_add(mock_emby *m, const char *json, size_t len, const char
 	const char *end = NULL;
 	if (err && errsz)
 		err[0] = '\0';
-	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	cJSON *root = cwp_json_parse_opts(json, len, &end, 0);
 	if (!root) {
 		bad(err, errsz, what, "$", "invalid JSON");
 		goto done;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <civetweb.h>
+#include "cwp/json.h"
 
 #define DEFAULT_MAX_BODY ((size_t)1 << 20)
 /* A body over the cap is still read (and dropped) up to this much, so that
@@ -226,7 +227,7 @@ static void redacted_body(mock_emby__buf *b, const char *body, size_t len)
 		mock_emby__buf_puts(b, "null");
 		return;
 	}
-	cJSON *j = cJSON_ParseWithLength(body, len);
+	cJSON *j = cwp_json_parse(body, len);
 	bool changed = false;
 	for (size_t i = 0; cJSON_IsObject(j) && i < sizeof secrets / sizeof secrets[0]; i++) {
 		if (cJSON_GetObjectItemCaseSensitive(j, secrets[i])) {
@@ -414,7 +415,7 @@ static void apply_body_fault(const mock_emby__fired *f, mock_emby__resp *rs)
 {
 	mock_emby__buf nb = {0};
 	if (f->kind == MOCK_EMBY__F_WRONG_TOTAL) {
-		cJSON *j = rs->body.len ? cJSON_ParseWithLength(rs->body.p, rs->body.len) : NULL;
+		cJSON *j = rs->body.len ? cwp_json_parse(rs->body.p, rs->body.len) : NULL;
 		if (cJSON_IsObject(j) && cJSON_GetObjectItemCaseSensitive(j, "TotalRecordCount")) {
 			cJSON_ReplaceItemInObjectCaseSensitive(
 			    j, "TotalRecordCount", cJSON_CreateNumber((double)f->total));
@@ -859,7 +860,7 @@ int mock_emby_set_userdata(mock_emby *m, const char *user_id, const char *item_i
 	mock_emby__user *u = mock_emby__find_user(m, user_id);
 	if (!u || !item_id || !userdata_json || !mock_emby__find_item(m, item_id))
 		return -1;
-	cJSON *ud = cJSON_Parse(userdata_json);
+	cJSON *ud = cwp_json_parse_str(userdata_json);
 	if (!ud || mock_emby__check_userdata(ud, "userdata", "$", err, sizeof err) != 0) {
 		cJSON_Delete(ud);
 		return -1;

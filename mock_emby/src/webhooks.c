@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <civetweb.h>
+#include "cwp/json.h"
 
 #define CT_JSON       "application/json; charset=utf-8"
 #define MAX_TARGETS   8
@@ -87,7 +88,7 @@ static void no_content(mock_emby__resp *rs)
 
 static void add_target(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs)
 {
-	cJSON *b = rq->body_len ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+	cJSON *b = rq->body_len ? cwp_json_parse(rq->body, rq->body_len) : NULL;
 	const cJSON *url = cJSON_GetObjectItemCaseSensitive(b, "url");
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(b, "format");
 	const char *err = NULL, *path = NULL;
@@ -378,7 +379,7 @@ static void player(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs)
 			     : "No such item.");
 		return;
 	}
-	cJSON *b = rq->body_len ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+	cJSON *b = rq->body_len ? cwp_json_parse(rq->body, rq->body_len) : NULL;
 	char err[512] = "";
 	const char *bad = rq->body_len && !b ? "body: not JSON" : player_body(&in, b);
 	if (bad || player_apply(m, u, it, &in, err, sizeof err) != 0) {

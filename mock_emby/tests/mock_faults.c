@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cwp/json.h"
 
 #define LIST "/Users/" A_ALICE "/Items?Recursive=true&IncludeItemTypes=Movie&Limit=5"
 #define ONE  "/Users/" A_ALICE "/Items/" A_INCEPTION
@@ -162,7 +163,7 @@ static void faults_truncate_closes_the_connection_mid_body(void **state)
 	assert_int_equal(r.code, CURLE_PARTIAL_FILE);
 	assert_int_equal_dec(r.status, 200);
 	assert_true(r.len > 0);
-	assert_null(cJSON_ParseWithLength(r.body, r.len));
+	assert_null(cwp_json_parse(r.body, r.len));
 	mt_free(&r);
 	assert_int_equal_dec(status_of(m, LIST), 200); /* the next one is fine */
 	mock_emby_stop(m);
@@ -193,7 +194,7 @@ static void faults_invalid_json_is_a_complete_unparseable_answer(void **state)
 	assert_int_equal(r.code, CURLE_OK);
 	assert_int_equal_dec(r.status, 200);
 	assert_true(r.len > 10);
-	assert_null(cJSON_ParseWithLength(r.body, r.len));
+	assert_null(cwp_json_parse(r.body, r.len));
 	assert_non_null(strstr(r.headers, "application/json"));
 	mt_free(&r);
 	mock_emby_stop(m);

@@ -6,13 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cwp/json.h"
 
 #define ADMIN_H "X-Emby-Token: " A_ADMIN
 
 static cJSON *journal(mock_emby *m)
 {
 	char *s = mock_emby_journal_json(m);
-	cJSON *j = cJSON_Parse(s);
+	cJSON *j = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	assert_true(cJSON_IsArray(j));
 	return j;
@@ -88,7 +89,7 @@ static void journal_redacts_every_token_and_password(void **state)
 		if (strstr(s, secrets[i]))
 			fail_msg("the journal holds secret number %zu", i); /* never print it */
 	assert_non_null(strstr(s, "<redacted>"));
-	cJSON *j = cJSON_Parse(s);
+	cJSON *j = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	const char *auth[] = {"X-Emby-Token",         "X-MediaBrowser-Token", "Authorization",
 			      "X-Emby-Authorization", "X-Emby-Token",         "api_key"};

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <civetweb.h>
+#include "cwp/json.h"
 
 #define SECRET_PATH "/hook/s3cr3t-path-value"
 
@@ -129,7 +130,7 @@ static cJSON *received(receiver *r, int want_n)
 		assert_non_null(end);
 		*end = '\0';
 	}
-	cJSON *j = cJSON_Parse(json);
+	cJSON *j = cwp_json_parse_str(json);
 	if (!j)
 		fail_msg("notification is not JSON: %s", body);
 	free(body);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "internal.h"
 
@@ -137,7 +138,7 @@ static int journal_previous(cwp__sync_run *x, const cwp_sync_row *w, const char 
 	cJSON_AddStringToObject(o, "action", cwp_action_name(w->action));
 	cJSON_AddStringToObject(o, "reason", cwp_reason_name(w->reason));
 	cJSON_AddItemToObject(o, "previous", state_json(&w->prev));
-	cJSON *b = cJSON_Parse(body);
+	cJSON *b = cwp_json_parse_str(body);
 	cJSON_AddItemToObject(o, "body", b ? b : cJSON_CreateNull());
 	cJSON_AddBoolToObject(o, "unwatch_first", w->unwatch_first);
 	int rc = cwp__sync_journal_append(x->journal, o);
@@ -160,7 +161,7 @@ static cJSON *journal_header(const cwp__sync_run *x)
 	if (cwp_time_format(ts, sizeof(ts), (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000) ==
 	    0)
 		cJSON_AddStringToObject(h, "started", ts);
-	cJSON *meta = x->o->journal_meta ? cJSON_Parse(x->o->journal_meta) : NULL;
+	cJSON *meta = x->o->journal_meta ? cwp_json_parse_str(x->o->journal_meta) : NULL;
 	cJSON_AddItemToObject(h, "servers", meta ? meta : cJSON_CreateObject());
 	return h;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 mem_item *mem_add(mem_server *s, const char *id, const char *tmdb, int64_t pos_ms,
 		  int64_t last_played)
@@ -148,7 +149,7 @@ static int m_playing(void *payload, const char *const *ids, size_t n, bool *play
 /* Apply a UserData body as Emby does: the fields it names. */
 static void apply_body(mem_item *it, const char *body)
 {
-	cJSON *o = cJSON_Parse(body);
+	cJSON *o = cwp_json_parse_str(body);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "PlaybackPositionTicks");
 	int64_t ticks;
 	if (t && cwp_ticks_from_json(&ticks, t) == 0)

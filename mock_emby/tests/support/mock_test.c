@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cwp/json.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -137,7 +138,7 @@ void mt_free(mt_resp *r)
 
 cJSON *mt_json(const mt_resp *r)
 {
-	cJSON *j = cJSON_ParseWithLength(r->body, r->len);
+	cJSON *j = cwp_json_parse(r->body, r->len);
 	if (!j)
 		fail_msg("not JSON (status %ld): %.300s", r->status, r->body);
 	return j;
