@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "cwp/index.h"
@@ -678,14 +679,15 @@ static void put_json_direct_computes_key_and_reports_drops(void **state)
 	(void)state;
 	cwp_index *idx = NULL;
 	assert_int_equal(cwp_index_new(&idx), CWP_OK);
-	cJSON *o = cJSON_Parse("{\"type\": \"movie\", \"title\": \"Alien\", \"year\": 1979}");
+	cJSON *o =
+	    cwp_json_parse_str("{\"type\": \"movie\", \"title\": \"Alien\", \"year\": 1979}");
 	cwp_warnings w = CWP_WARNINGS_INIT;
 	assert_int_equal(cwp_index_put_json(idx, NULL, o, &w), CWP_OK);
 	assert_non_null(cwp_index_get(idx, "movie|title:alien|year:1979"));
 	assert_int_equal(cwp_index_put_json(idx, "", o, &w), CWP_OK); /* empty key: computed */
 	assert_int_equal(w.count, 1);
 	cJSON_Delete(o);
-	o = cJSON_Parse("{\"title\": \"no type\"}");
+	o = cwp_json_parse_str("{\"title\": \"no type\"}");
 	assert_int_equal(cwp_index_put_json(idx, "k", o, &w), CWP_EINVAL);
 	assert_int_equal(w.count, 2);
 	assert_int_equal(cwp_index_put_json(idx, "k", NULL, &w), CWP_EINVAL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "cwp/json.h"
 
 #include "cwp_test.h"
 #include "cwp/cwp.h"
@@ -40,7 +41,7 @@ static char *print_plan(const cwp_plan *p)
 static cwp_plan *vector_plan(const char *path, cwp_index **src, cwp_index **dst)
 {
 	char *text = slurp(path);
-	cJSON *v = text ? cJSON_Parse(text) : NULL;
+	cJSON *v = text ? cwp_json_parse_str(text) : NULL;
 	cwp_config cfg = CWP_CONFIG_INIT;
 	cwp_plan *p = NULL;
 
@@ -165,7 +166,7 @@ static void stream_one(const char *path, void *ud)
 	assert_non_null(f);
 	assert_int_equal(cwp_plan_write_json(p, f), 0);
 	fclose(f);
-	cJSON *streamed = cJSON_ParseWithLength(buf, len);
+	cJSON *streamed = cwp_json_parse(buf, len);
 	cJSON *tree = cwp_plan_to_json(p);
 	if (!streamed || !cJSON_Compare(streamed, tree, true))
 		fail_msg("%s: cwp_plan_write_json and cwp_plan_to_json differ:\n%s", path, buf);
@@ -191,7 +192,7 @@ static void plan_json_summary_and_shape(void **state)
 			  " \"progress_ms\": 600000},"
 			  " \"tmdb:2\": {\"type\": \"movie\", \"ids\": {\"tmdb\": \"2\"},"
 			  " \"progress_ms\": 1000}}";
-	cJSON *j = cJSON_Parse(idx);
+	cJSON *j = cwp_json_parse_str(idx);
 	cwp_index *src = NULL, *dst = NULL;
 	cwp_config cfg = CWP_CONFIG_INIT;
 	cwp_plan *p = NULL;
@@ -287,11 +288,11 @@ static void plan_input_index_forms(void **state)
 	assert_int_equal(cwp_plan_input_index(&idx, NULL, "source", NULL), CWP_EPARSE);
 	cJSON_Delete(n);
 	/* array form: computed keys, KEY-07 merge, a dropped record warns */
-	cJSON *a =
-	    cJSON_Parse("[{\"type\": \"movie\", \"ids\": {\"tmdb\": \"7\"}, \"progress_ms\": 1},"
-			" {\"type\": \"movie\", \"ids\": {\"tmdb\": \"7\"}, \"progress_ms\": 2},"
-			" {\"key\": \"x:1\", \"type\": \"movie\", \"progress_ms\": 3},"
-			" {\"type\": \"song\"}, 5]");
+	cJSON *a = cwp_json_parse_str(
+	    "[{\"type\": \"movie\", \"ids\": {\"tmdb\": \"7\"}, \"progress_ms\": 1},"
+	    " {\"type\": \"movie\", \"ids\": {\"tmdb\": \"7\"}, \"progress_ms\": 2},"
+	    " {\"key\": \"x:1\", \"type\": \"movie\", \"progress_ms\": 3},"
+	    " {\"type\": \"song\"}, 5]");
 	assert_int_equal(cwp_plan_input_index(&idx, a, "source", &w), 0);
 	assert_int_equal_dec(cwp_index_size(idx), 2);
 	assert_int_equal_dec(cwp_index_get(idx, "tmdb:7")->progress_ms, 2);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "cwp/json.h"
 
 /* Format "<file>: <jsonpath>: <problem>" into err and return -1. */
 int mock_emby__fx_fail(char *err, size_t errsz, const char *file, const char *jpath,
@@ -51,7 +52,7 @@ int mock_emby__fx_load_json(const char *path, cJSON **out, char *err, size_t err
 		return -1;
 	}
 	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	cJSON *root = cwp_json_parse_opts(text, len, &end, 0);
 	if (!root) {
 		size_t line = 1, col = 1;
 		const char *stop = end && end >= text && end <= text + len ? end : text;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cwp/json.h"
 
 #define CT_JSON "application/json; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
@@ -224,7 +225,7 @@ static void auth_field(const char *hdr, const char *key, char *out, size_t n)
 
 static void authenticate(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs)
 {
-	cJSON *body = rq->body_len ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+	cJSON *body = rq->body_len ? cwp_json_parse(rq->body, rq->body_len) : NULL;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "Username");
 	const cJSON *pw = cJSON_GetObjectItemCaseSensitive(body, "Pw");
 	if (!pw)

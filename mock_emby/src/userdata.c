@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cwp/json.h"
 
 /* ---- user data (callers hold m->mu) ---- */
 
@@ -213,7 +214,7 @@ void mock_emby__post_userdata(mock_emby *m, mock_emby__req *rq, mock_emby__resp 
 		mock_emby__resp_text(rs, 404, "Item not found.");
 		return;
 	}
-	cJSON *body = rq->body_len ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+	cJSON *body = rq->body_len ? cwp_json_parse(rq->body, rq->body_len) : NULL;
 	const char *bad = NULL;
 	int64_t ticks = 0, count = 0, date = 0;
 	const cJSON *pos = NULL, *lpd = NULL, *played = NULL, *pc = NULL, *fav = NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cwp/json.h"
 
 /* ---- the demo servers ---- */
 
@@ -32,7 +33,7 @@ static lib load_lib(const char *name, const char *uid, const char *token)
 	l.env = mt_json(&r);
 	mt_free(&r);
 	char *s = mock_emby_userdata_json(m, uid);
-	l.ud = cJSON_Parse(s);
+	l.ud = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	mock_emby_stop(m);
 	return l;
@@ -674,7 +675,7 @@ static void binary_serves_until_signal_and_writes_state(void **state)
 		assert_int_equal_dec(status, 204);
 		assert_int_equal_dec(code, 0);
 		char *s = slurp(dir, "state.json");
-		cJSON *j = cJSON_Parse(s);
+		cJSON *j = cwp_json_parse_str(s);
 		free(s);
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(j, A_ALICE), A_INCEPTION);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cwp/json.h"
 
 #define ITEMS "/Users/" A_ALICE "/Items"
 
@@ -148,7 +149,7 @@ static void items_filter_is_resumable_is_position_and_not_played(void **state)
 	cJSON *j =
 	    query(m, ITEMS "?Recursive=true&IncludeItemTypes=Movie,Episode&Filters=IsResumable");
 	char *uds = mock_emby_userdata_json(m, A_ALICE);
-	cJSON *ud = cJSON_Parse(uds);
+	cJSON *ud = cwp_json_parse_str(uds);
 	mock_emby_free(uds);
 	int expect = 0;
 	const cJSON *e;
@@ -438,7 +439,7 @@ static cJSON *fixture_item(const char *id)
 	assert_non_null(text);
 	assert_int_equal_dec(fread(text, 1, (size_t)n, f), n);
 	fclose(f);
-	cJSON *arr = cJSON_ParseWithLength(text, (size_t)n);
+	cJSON *arr = cwp_json_parse(text, (size_t)n);
 	free(text);
 	assert_non_null(arr);
 	cJSON *found = NULL;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cwp/json.h"
 
 #define USERDATA(id) "/Users/" A_ALICE "/Items/" id "/UserData"
 #define A_DUNE       "240240"
@@ -306,7 +307,7 @@ static void writes_c_api_sets_and_reads_user_data(void **state)
 	assert_int_equal_dec(mt_num(mt_userdata(it), "PlaybackPositionTicks"), 600000000LL);
 	cJSON_Delete(it);
 	char *s = mock_emby_userdata_json(m, A_ALICE);
-	cJSON *all = cJSON_Parse(s);
+	cJSON *all = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	assert_int_equal_dec(
 	    mt_num(cJSON_GetObjectItemCaseSensitive(all, A_TOY_STORY), "PlaybackPositionTicks"),
@@ -367,7 +368,7 @@ static void writes_save_state_writes_every_users_data(void **state)
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	cJSON *j = cJSON_Parse(buf);
+	cJSON *j = cwp_json_parse_str(buf);
 	assert_non_null(j);
 	const cJSON *alice = cJSON_GetObjectItemCaseSensitive(j, A_ALICE);
 	assert_int_equal_dec(
@@ -462,7 +463,7 @@ static void *writer(void *arg)
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 		if (curl_easy_perform(c) != CURLE_OK)
 			note(w, "GET failed", 0);
-		cJSON *j = g.p ? cJSON_Parse(g.p) : NULL;
+		cJSON *j = g.p ? cwp_json_parse_str(g.p) : NULL;
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(j, "UserData"), "PlaybackPositionTicks");
 		if (!cJSON_IsNumber(p) || (long long)p->valuedouble != ticks)
@@ -499,7 +500,7 @@ static void *reader(void *arg)
 		if (curl_easy_perform(c) != CURLE_OK)
 			note(w, "list failed", 0);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		cJSON *j = g.p ? cJSON_Parse(g.p) : NULL;
+		cJSON *j = g.p ? cwp_json_parse_str(g.p) : NULL;
 		if (status != 200 || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "Items")))
 			note(w, "list answer", status);
 		cJSON_Delete(j);
@@ -537,7 +538,7 @@ static void writes_concurrent_writers_and_readers_end_consistent(void **state)
 			fail_msg("worker %d: %d errors, first: %s", i, w[i].errors,
 				 w[i].first_error);
 	char *s = mock_emby_userdata_json(m, A_ALICE);
-	cJSON *ud = cJSON_Parse(s);
+	cJSON *ud = cwp_json_parse_str(s);
 	mock_emby_free(s);
 	for (int i = 0; i < WRITERS; i++) {
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(ud, items[i]);
