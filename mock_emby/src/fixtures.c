@@ -355,10 +355,11 @@ void mock_emby__udc_refresh(mock_emby__udc *c, const cJSON *ud)
 	x = cJSON_GetObjectItemCaseSensitive(ud, "LastPlayedDate");
 	c->has_last_played =
 	    cJSON_IsString(x) && mock_emby__date_parse(x->valuestring, &c->last_played);
-	/* Filters=IsResumable: position > 0 and not played, unless the fixture
-	 * says otherwise with the mock annotation cwpResumable. */
+	/* Filters=IsResumable: position > 0, played or not (a rewatch is
+	 * resumable: docs/FIXTURES.md), unless the fixture says otherwise with
+	 * the mock annotation cwpResumable. */
 	x = cJSON_GetObjectItemCaseSensitive(ud, "cwpResumable");
-	c->resumable = cJSON_IsBool(x) ? cJSON_IsTrue(x) : c->pos > 0 && !c->played;
+	c->resumable = cJSON_IsBool(x) ? cJSON_IsTrue(x) : c->pos > 0;
 }
 
 int mock_emby__user_reset(mock_emby *m, mock_emby__user *u)
@@ -372,6 +373,7 @@ int mock_emby__user_reset(mock_emby *m, mock_emby__user *u)
 		const mock_emby__item *it = mock_emby__find_item(m, c->string);
 		if (!it || mock_emby__map_put(&idx, c->string, c) != 0)
 			goto fail;
+		mock_emby__ud_percentage(c, it); /* as Emby: from position and runtime */
 		mock_emby__udc_refresh(&cache[it->index], c);
 	}
 	cJSON_Delete(u->live);
@@ -431,6 +433,7 @@ void mock_emby__unload(mock_emby *m)
 		}
 		free(it->pids);
 		free(it->json);
+		free(it->segs);
 	}
 	free(m->items);
 	mock_emby__map_free(&m->item_idx);

@@ -11,6 +11,21 @@
 
 /* ---- server.json ---- */
 
+/* "4.7.14.0" → true; "4.8.11.0", "4.9.0.5", "10.1" → false. A version that
+ * does not start with two numbers counts as current. */
+static bool version_before_4_8(const char *v)
+{
+	char *end = NULL;
+	long major = strtol(v, &end, 10);
+	if (end == v || *end != '.')
+		return false;
+	const char *p = end + 1;
+	long minor = strtol(p, &end, 10);
+	if (end == p)
+		return false;
+	return major < 4 || (major == 4 && minor < 8);
+}
+
 int mock_emby__fx_load_server(mock_emby *m, const char *dir, char *err, size_t errsz)
 {
 	static const char *const keys[] = {
@@ -48,6 +63,7 @@ int mock_emby__fx_load_server(mock_emby *m, const char *dir, char *err, size_t e
 	}
 	if (!m->version && !(m->version = mock_emby__strdup("4.8.11.0")))
 		goto done;
+	m->ud_ungated = version_before_4_8(m->version);
 	if (!m->os && !(m->os = mock_emby__strdup("Linux")))
 		goto done;
 	const cJSON *si = cJSON_GetObjectItemCaseSensitive(root, "SystemInfo");
@@ -195,6 +211,55 @@ done:
 
 /* ---- items.json ---- */
 
+/* Item members Emby sends only when Fields names them (its ItemFields
+ * values; evidence in docs/FIXTURES.md). Every other member is always sent.
+ * Path, MediaSources and Overview are ItemFields too but stay always served
+ * for now: cwprogress record's redaction test needs them in listings. */
+static const char *const gated_fields[] = {"ProviderIds",    "ProductionYear",
+					   "DateCreated",    "PremiereDate",
+					   "MediaStreams",   "SortName",
+					   "Genres",         "Studios",
+					   "People",         "Taglines",
+					   "Tags",           "ParentId",
+					   "Chapters",       "ExternalUrls",
+					   "RemoteTrailers", "OriginalTitle",
+					   "Status",         "PrimaryImageAspectRatio",
+					   "EndDate",        "ProductionLocations",
+					   "DateLastSaved"};
+
+uint32_t mock_emby__field_bit(const char *name)
+{
+	for (size_t i = 0; i < sizeof gated_fields / sizeof gated_fields[0]; i++)
+		if (mock_emby__ieq(name, gated_fields[i]))
+			return UINT32_C(1) << i;
+	return 0;
+}
+
+/* Each member rendered once at load, with the Fields bit it needs. */
+static int render_members(mock_emby__item *it, const cJSON *obj)
+{
+	mock_emby__buf b = {0};
+	size_t n = (size_t)cJSON_GetArraySize(obj);
+	it->segs = calloc(n ? n : 1, sizeof *it->segs);
+	if (!it->segs)
+		return -1;
+	for (const cJSON *c = obj->child; c; c = c->next) {
+		size_t off = b.len;
+		mock_emby__buf_json_str(&b, c->string);
+		mock_emby__buf_put(&b, ":", 1);
+		mock_emby__buf_json(&b, c);
+		if (b.len > UINT32_MAX)
+			b.oom = true;
+		mock_emby__seg *sg = &it->segs[it->n_segs++];
+		sg->off = (uint32_t)off;
+		sg->len = (uint32_t)(b.len - off);
+		sg->field = mock_emby__field_bit(c->string);
+	}
+	it->json_len = b.len;
+	it->json = mock_emby__buf_take(&b);
+	return it->json ? 0 : -1;
+}
+
 static int load_item(mock_emby *m, mock_emby__item *it, cJSON *obj, const char *file,
 		     const char *jp, char *err, size_t errsz)
 {
@@ -303,19 +368,7 @@ static int load_item(mock_emby *m, mock_emby__item *it, cJSON *obj, const char *
 			cJSON_Delete(cJSON_DetachItemViaPointer(obj, c));
 		c = next;
 	}
-	char *s = cJSON_PrintUnformatted(obj);
-	if (!s)
-		return mock_emby__fx_fail(err, errsz, file, jp, "out of memory");
-	size_t len = strlen(s);
-	if (len < 2 || s[len - 1] != '}') {
-		cJSON_free(s);
-		return mock_emby__fx_fail(err, errsz, file, jp, "cannot render the item");
-	}
-	it->json = mock_emby__strndup(s, len - 1);
-	it->json_len = len - 1;
-	it->json_has_keys = obj->child != NULL;
-	cJSON_free(s);
-	if (!it->json)
+	if (render_members(it, obj) != 0)
 		return mock_emby__fx_fail(err, errsz, file, jp, "out of memory");
 	return 0;
 }

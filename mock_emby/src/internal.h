@@ -36,8 +36,11 @@ void mock_emby__buf_printf(mock_emby__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A JSON string literal (quotes included) of s; NULL gives null. */
 void mock_emby__buf_json_str(mock_emby__buf *b, const char *s);
-/* An unformatted rendering of any cJSON value. */
+/* An unformatted rendering of any cJSON value; numbers as Emby (.NET)
+ * prints them: integers as digits, others as the shortest decimal that
+ * reads back as the same double. */
 void mock_emby__buf_json(mock_emby__buf *b, const cJSON *v);
+void mock_emby__buf_double(mock_emby__buf *b, double d);
 /* Take the string out of b (never NULL unless oom): the caller owns it. */
 char *mock_emby__buf_take(mock_emby__buf *b);
 void mock_emby__buf_free(mock_emby__buf *b);
@@ -153,12 +156,25 @@ typedef struct mock_emby__item {
 	bool is_folder;
 	mock_emby__pid *pids;
 	size_t n_pids;
-	/* The item as recorded, minus UserData and cwp* keys, rendered without
-	 * its final '}' so that UserData can be appended. */
+	/* The item as recorded, minus UserData and cwp* keys: its members
+	 * rendered one after the other ("Name":value, no separators); segs
+	 * says where each starts and which Fields value it needs (0 = none:
+	 * always served). */
 	char *json;
 	size_t json_len;
-	bool json_has_keys;
+	struct mock_emby__seg *segs;
+	size_t n_segs;
 } mock_emby__item;
+
+typedef struct mock_emby__seg {
+	uint32_t off, len;
+	uint32_t field; /* one MOCK_EMBY__FIELD bit, or 0 */
+} mock_emby__seg;
+
+/* The Fields bit of an item member Emby sends only when Fields names it
+ * (ProviderIds, ProductionYear, …), or 0 for a member it always sends. */
+uint32_t mock_emby__field_bit(const char *name);
+#define MOCK_EMBY__FIELDS_ALL UINT32_MAX
 
 typedef struct mock_emby__library {
 	char *id;
@@ -258,6 +274,9 @@ struct mock_emby {
 	/* fixtures, immutable after start */
 	char *dir;
 	char *server_name, *server_id, *version, *local_address, *os;
+	/* Emby before 4.8 sends UserData.LastPlayedDate and the true PlayCount
+	 * whatever Fields says; 4.8+ only when asked (docs/FIXTURES.md). */
+	bool ud_ungated;
 	cJSON *system_info_extra; /* server.json SystemInfo: merged into /System/Info */
 	char **api_keys;
 	size_t n_api_keys;
@@ -292,7 +311,7 @@ struct mock_emby {
 	size_t n_journal, cap_journal;
 	mock_emby__fault *faults;
 	size_t n_faults, cap_faults;
-	cJSON *sessions; /* live copy of sessions_pristine */
+	cJSON *sessions;                /* live copy of sessions_pristine */
 	struct mock_emby__hooks *hooks; /* webhooks.c: webhook targets (under mu) */
 
 	struct mg_context *ctx;
@@ -441,8 +460,15 @@ enum {
 };
 const mock_emby__udc *mock_emby__udc_of(const mock_emby__user *u, const mock_emby__item *it);
 void mock_emby__render_userdata(mock_emby__buf *b, const cJSON *ud, unsigned flags);
+/* Every member of the item (as a single-item GET answers). */
 void mock_emby__render_item(mock_emby__buf *b, const mock_emby__item *it, const mock_emby__user *u,
 			    unsigned flags);
+/* Only the members a query's Fields asked for (a mock_emby__field_bit mask). */
+void mock_emby__render_item_fields(mock_emby__buf *b, const mock_emby__item *it,
+				   const mock_emby__user *u, unsigned flags, uint32_t fields);
+/* PlayedPercentage = position / RunTimeTicks x 100 while both are > 0,
+ * else removed: at load and after every write. */
+void mock_emby__ud_percentage(cJSON *ud, const mock_emby__item *it);
 void mock_emby__get_item(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid,
 			 const char *id, bool only_userdata);
 void mock_emby__post_userdata(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs,

@@ -2,6 +2,9 @@
  * a growable buffer the way Emby writes them. */
 #include "internal.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void mock_emby__buf_json_str(mock_emby__buf *b, const char *s)
@@ -50,22 +53,52 @@ void mock_emby__buf_json_str(mock_emby__buf *b, const char *s)
 	mock_emby__buf_put(b, "\"", 1);
 }
 
+/* The shortest %.Ng that strtod reads back as d: what .NET's round-trip
+ * formatting prints (68.64153992274396, not 68.641539922743959). */
+void mock_emby__buf_double(mock_emby__buf *b, double d)
+{
+	char buf[40];
+	if (!isfinite(d)) {
+		mock_emby__buf_put(b, "null", 4);
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+		mock_emby__buf_printf(b, "%.0f", d);
+		return;
+	}
+	int n = 0;
+	for (int prec = 1; prec <= 17; prec++) {
+		n = snprintf(buf, sizeof buf, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	mock_emby__buf_put(b, buf, (size_t)n);
+}
+
 void mock_emby__buf_json(mock_emby__buf *b, const cJSON *v)
 {
-	char small[128];
 	if (cJSON_IsString(v)) {
 		mock_emby__buf_json_str(b, v->valuestring);
-		return;
+	} else if (cJSON_IsNumber(v)) {
+		mock_emby__buf_double(b, v->valuedouble);
+	} else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+		bool obj = cJSON_IsObject(v);
+		mock_emby__buf_put(b, obj ? "{" : "[", 1);
+		for (const cJSON *c = v->child; c; c = c->next) {
+			if (c != v->child)
+				mock_emby__buf_put(b, ",", 1);
+			if (obj) {
+				mock_emby__buf_json_str(b, c->string);
+				mock_emby__buf_put(b, ":", 1);
+			}
+			mock_emby__buf_json(b, c);
+		}
+		mock_emby__buf_put(b, obj ? "}" : "]", 1);
+	} else if (cJSON_IsBool(v)) {
+		mock_emby__buf_puts(b, cJSON_IsTrue(v) ? "true" : "false");
+	} else if (cJSON_IsRaw(v) && v->valuestring) {
+		mock_emby__buf_puts(b, v->valuestring);
+	} else {
+		mock_emby__buf_put(b, "null", 4);
 	}
-	if (cJSON_PrintPreallocated((cJSON *)v, small, (int)sizeof small, 0)) {
-		mock_emby__buf_puts(b, small);
-		return;
-	}
-	char *s = cJSON_PrintUnformatted(v);
-	if (!s) {
-		b->oom = true;
-		return;
-	}
-	mock_emby__buf_puts(b, s);
-	cJSON_free(s);
 }

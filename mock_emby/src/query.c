@@ -107,7 +107,8 @@ typedef struct iq {
 	unsigned incl_mask, excl_mask; /* bits of enum mock_emby__type */
 	unsigned filter;               /* F_* below */
 	unsigned ud_flags;
-	bool resume; /* Items/Resume */
+	uint32_t field_mask; /* mock_emby__field_bit()s of Fields */
+	bool resume;         /* Items/Resume */
 } iq;
 
 enum {
@@ -208,6 +209,8 @@ static int iq_parse(iq *q, const mock_emby__req *rq, mock_emby__resp *rs)
 		q->ud_flags |= MOCK_EMBY__UD_LAST_PLAYED;
 	if (mock_emby__list_has(&q->fields, "UserDataPlayCount"))
 		q->ud_flags |= MOCK_EMBY__UD_PLAY_COUNT;
+	for (size_t i = 0; i < q->fields.n; i++)
+		q->field_mask |= mock_emby__field_bit(q->fields.v[i]);
 	return 0;
 }
 
@@ -444,11 +447,14 @@ static void run_query(mock_emby *m, iq *q, const mock_emby__user *u, mock_emby__
 		last = to < hits.n ? to : hits.n;
 	}
 	mock_emby__buf *b = &rs->body;
+	unsigned ud_flags = q->ud_flags;
+	if (m->ud_ungated) /* Emby 4.7 and older */
+		ud_flags |= MOCK_EMBY__UD_LAST_PLAYED | MOCK_EMBY__UD_PLAY_COUNT;
 	mock_emby__buf_puts(b, envelope ? "{\"Items\":[" : "[");
 	for (size_t i = first; ok && i < last; i++) {
 		if (i > first)
 			mock_emby__buf_puts(b, ",");
-		mock_emby__render_item(b, &m->items[hits.v[i]], u, q->ud_flags);
+		mock_emby__render_item_fields(b, &m->items[hits.v[i]], u, ud_flags, q->field_mask);
 	}
 	pthread_mutex_unlock(&m->mu);
 	free(hits.v);

@@ -56,6 +56,53 @@ mock_emby__user *mock_emby__want_user(mock_emby *m, const char *id, mock_emby__r
 
 /* ---- sessions, system, users ---- */
 
+/* A session id for the user's "playing now" session: 32 hex characters, as
+ * Emby's, derived from the user id so that it is stable. */
+static void session_id(char out[33], const char *user_id)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	for (const char *p = user_id; *p && k < 32; p++) {
+		const char *h = strchr(hex, *p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+		if (h && *p)
+			out[k++] = hex[((h - hex) + 7) & 15];
+	}
+	while (k < 32)
+		out[k++] = '0';
+	out[32] = '\0';
+}
+
+/* The session of a user playing an item (mock_emby_set_playing), shaped
+ * like a real one (docs/FIXTURES.md: Emby 4.3's /Sessions). mu held. */
+static void playing_session(mock_emby *m, mock_emby__buf *b, const mock_emby__user *u,
+			    const mock_emby__item *it)
+{
+	char sid[33], now[40];
+	session_id(sid, u->id);
+	mock_emby__date_format(now, sizeof now, mock_emby__now_100ns());
+	mock_emby__buf_printf(b,
+			      "{\"PlayState\":{\"PositionTicks\":%lld,\"CanSeek\":true,"
+			      "\"IsPaused\":false,\"IsMuted\":false,\"RepeatMode\":\"RepeatNone\","
+			      "\"PlayMethod\":\"DirectPlay\"},\"AdditionalUsers\":[],"
+			      "\"RemoteEndPoint\":\"127.0.0.1\",\"PlayableMediaTypes\":[\"Audio\","
+			      "\"Video\"],\"Id\":\"%s\",\"ServerId\":",
+			      (long long)mock_emby__udc_of(u, it)->pos, sid);
+	mock_emby__buf_json_str(b, m->server_id);
+	mock_emby__buf_puts(b, ",\"UserId\":");
+	mock_emby__buf_json_str(b, u->id);
+	mock_emby__buf_puts(b, ",\"UserName\":");
+	mock_emby__buf_json_str(b, u->name);
+	mock_emby__buf_printf(b,
+			      ",\"Client\":\"Emby Web\",\"LastActivityDate\":\"%s\","
+			      "\"DeviceName\":\"mock-emby\",\"DeviceId\":\"mock-emby-device\","
+			      "\"ApplicationVersion\":",
+			      now);
+	mock_emby__buf_json_str(b, m->version);
+	mock_emby__buf_puts(b, ",\"SupportsRemoteControl\":true,\"NowPlayingItem\":");
+	mock_emby__render_item(b, it, NULL, 0);
+	mock_emby__buf_puts(b, "}");
+}
+
 static void get_sessions(mock_emby *m, mock_emby__resp *rs)
 {
 	mock_emby__buf *b = &rs->body;
@@ -73,23 +120,9 @@ static void get_sessions(mock_emby *m, mock_emby__resp *rs)
 		const mock_emby__item *it = u->playing ? mock_emby__find_item(m, u->playing) : NULL;
 		if (!it)
 			continue;
-		mock_emby__buf_puts(b, first ? "{\"Id\":" : ",{\"Id\":");
+		mock_emby__buf_puts(b, first ? "" : ",");
 		first = false;
-		mock_emby__buf_printf(b, "\"mock-session-%.8s\",\"ServerId\":", u->id);
-		mock_emby__buf_json_str(b, m->server_id);
-		mock_emby__buf_puts(b, ",\"UserId\":");
-		mock_emby__buf_json_str(b, u->id);
-		mock_emby__buf_puts(b, ",\"UserName\":");
-		mock_emby__buf_json_str(b, u->name);
-		mock_emby__buf_puts(b, ",\"Client\":\"Emby Web\",\"DeviceName\":\"mock-emby\","
-				       "\"DeviceId\":\"mock-emby-device\",\"ApplicationVersion\":");
-		mock_emby__buf_json_str(b, m->version);
-		mock_emby__buf_puts(b, ",\"SupportsRemoteControl\":true,\"NowPlayingItem\":");
-		mock_emby__render_item(b, it, NULL, 0);
-		mock_emby__buf_printf(b,
-				      ",\"PlayState\":{\"PositionTicks\":%lld,\"CanSeek\":true,"
-				      "\"IsPaused\":false,\"IsMuted\":false}}",
-				      (long long)mock_emby__udc_of(u, it)->pos);
+		playing_session(m, b, u, it);
 	}
 	pthread_mutex_unlock(&m->mu);
 	mock_emby__buf_puts(b, "]");
@@ -255,8 +288,8 @@ static void authenticate(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs)
 	cJSON *si = cJSON_CreateObject();
 	if (o && si) {
 		cJSON_AddItemToObject(o, "User", user_object(m, u));
-		char sid[64];
-		snprintf(sid, sizeof sid, "mock-session-%.8s", u->id);
+		char sid[33];
+		session_id(sid, u->id);
 		cJSON_AddStringToObject(si, "Id", sid);
 		cJSON_AddStringToObject(si, "ServerId", m->server_id);
 		cJSON_AddStringToObject(si, "UserId", u->id);

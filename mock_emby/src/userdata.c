@@ -31,60 +31,86 @@ static int64_t ud_pos(const cJSON *ud)
 	return v;
 }
 
-/* UserData as Emby shows it: the stored object (mock annotations removed,
- * gated fields left out unless asked for) plus the fields Emby always sends. */
+static bool known_member(const char *k)
+{
+	static const char *const names[] = {"PlaybackPositionTicks",
+					    "PlayedPercentage",
+					    "PlayCount",
+					    "IsFavorite",
+					    "LastPlayedDate",
+					    "Played"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(k, names[i]) == 0)
+			return true;
+	return strncmp(k, "cwp", 3) == 0; /* mock annotations: never served */
+}
+
+/* UserData as Emby shows it, in its order: PlaybackPositionTicks,
+ * PlayedPercentage (when there is a position), PlayCount (always: the true
+ * count only with UD_PLAY_COUNT, else 0, as Emby 4.8+ without
+ * Fields=UserDataPlayCount), IsFavorite, LastPlayedDate (with
+ * UD_LAST_PLAYED, when set), Played; then any other stored member. */
 void mock_emby__render_userdata(mock_emby__buf *b, const cJSON *ud, unsigned flags)
 {
-	bool first = true, pos = false, count = false, fav = false, played = false;
-	mock_emby__buf_puts(b, "{");
-	for (const cJSON *c = ud ? ud->child : NULL; c; c = c->next) {
-		if (strncmp(c->string, "cwp", 3) == 0)
-			continue;
-		if (strcmp(c->string, "LastPlayedDate") == 0 &&
-		    (!(flags & MOCK_EMBY__UD_LAST_PLAYED) || cJSON_IsNull(c)))
-			continue;
-		if (strcmp(c->string, "PlayCount") == 0) {
-			count = true;
-			if (!(flags & MOCK_EMBY__UD_PLAY_COUNT))
-				continue;
-		}
-		if (strcmp(c->string, "PlayedPercentage") == 0 && cJSON_IsNull(c))
-			continue;
-		pos = pos || strcmp(c->string, "PlaybackPositionTicks") == 0;
-		fav = fav || strcmp(c->string, "IsFavorite") == 0;
-		played = played || strcmp(c->string, "Played") == 0;
-		if (!first)
-			mock_emby__buf_puts(b, ",");
-		first = false;
-		mock_emby__buf_json_str(b, c->string);
-		mock_emby__buf_puts(b, ":");
-		mock_emby__buf_json(b, c);
+	int64_t count = 0;
+	const cJSON *pc = cJSON_GetObjectItemCaseSensitive(ud, "PlayCount");
+	if (!pc || !mock_emby__json_int(pc, 0, INT64_MAX, &count) ||
+	    !(flags & MOCK_EMBY__UD_PLAY_COUNT))
+		count = 0;
+	bool played = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "Played"));
+	bool fav = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "IsFavorite"));
+	const cJSON *pct = cJSON_GetObjectItemCaseSensitive(ud, "PlayedPercentage");
+	const cJSON *lpd = cJSON_GetObjectItemCaseSensitive(ud, "LastPlayedDate");
+	mock_emby__buf_printf(b, "{\"PlaybackPositionTicks\":%lld", (long long)ud_pos(ud));
+	if (cJSON_IsNumber(pct)) {
+		mock_emby__buf_puts(b, ",\"PlayedPercentage\":");
+		mock_emby__buf_double(b, pct->valuedouble);
 	}
-	if (!pos)
-		mock_emby__buf_puts(b, first ? "\"PlaybackPositionTicks\":0"
-					     : ",\"PlaybackPositionTicks\":0"),
-		    first = false;
-	if (!count && (flags & MOCK_EMBY__UD_PLAY_COUNT))
-		mock_emby__buf_puts(b, first ? "\"PlayCount\":0" : ",\"PlayCount\":0"),
-		    first = false;
-	if (!fav)
-		mock_emby__buf_puts(b, first ? "\"IsFavorite\":false" : ",\"IsFavorite\":false"),
-		    first = false;
-	if (!played)
-		mock_emby__buf_puts(b, first ? "\"Played\":false" : ",\"Played\":false");
+	mock_emby__buf_printf(b, ",\"PlayCount\":%lld,\"IsFavorite\":%s", (long long)count,
+			      fav ? "true" : "false");
+	if ((flags & MOCK_EMBY__UD_LAST_PLAYED) && cJSON_IsString(lpd)) {
+		mock_emby__buf_puts(b, ",\"LastPlayedDate\":");
+		mock_emby__buf_json_str(b, lpd->valuestring);
+	}
+	mock_emby__buf_puts(b, played ? ",\"Played\":true" : ",\"Played\":false");
+	for (const cJSON *x = ud ? ud->child : NULL; x; x = x->next) {
+		if (known_member(x->string))
+			continue;
+		mock_emby__buf_put(b, ",", 1);
+		mock_emby__buf_json_str(b, x->string);
+		mock_emby__buf_put(b, ":", 1);
+		mock_emby__buf_json(b, x);
+	}
+	mock_emby__buf_puts(b, "}");
+}
+
+void mock_emby__render_item_fields(mock_emby__buf *b, const mock_emby__item *it,
+				   const mock_emby__user *u, unsigned flags, uint32_t fields)
+{
+	bool first = true;
+	mock_emby__buf_put(b, "{", 1);
+	for (size_t i = 0; i < it->n_segs; i++) {
+		const mock_emby__seg *sg = &it->segs[i];
+		if (sg->field && !(sg->field & fields))
+			continue;
+		if (!first)
+			mock_emby__buf_put(b, ",", 1);
+		first = false;
+		mock_emby__buf_put(b, it->json + sg->off, sg->len);
+	}
+	if (u && (flags & MOCK_EMBY__UD_ON)) {
+		mock_emby__buf_puts(b, first ? "\"UserData\":" : ",\"UserData\":");
+		mock_emby__render_userdata(b, ud_of(u, it), flags);
+	}
 	mock_emby__buf_puts(b, "}");
 }
 
 void mock_emby__render_item(mock_emby__buf *b, const mock_emby__item *it, const mock_emby__user *u,
 			    unsigned flags)
 {
-	mock_emby__buf_put(b, it->json, it->json_len);
-	if (u && (flags & MOCK_EMBY__UD_ON)) {
-		mock_emby__buf_puts(b, it->json_has_keys ? ",\"UserData\":" : "\"UserData\":");
-		mock_emby__render_userdata(b, ud_of(u, it), flags);
-	}
-	mock_emby__buf_puts(b, "}");
+	mock_emby__render_item_fields(b, it, u, flags, MOCK_EMBY__FIELDS_ALL);
 }
+
 void mock_emby__get_item(mock_emby *m, mock_emby__req *rq, mock_emby__resp *rs, const char *uid,
 			 const char *id, bool only_userdata)
 {
@@ -136,9 +162,7 @@ static bool set_value(cJSON *obj, const char *key, cJSON *v)
 	return cJSON_AddItemToObject(obj, key, v) != 0;
 }
 
-/* Emby sends PlayedPercentage only when there is a position; the mock
- * recomputes it from the position and the runtime after every write. */
-static void recompute_percentage(cJSON *ud, const mock_emby__item *it)
+void mock_emby__ud_percentage(cJSON *ud, const mock_emby__item *it)
 {
 	int64_t pos = ud_pos(ud);
 	if (pos > 0 && it->has_runtime)
@@ -151,7 +175,7 @@ static void recompute_percentage(cJSON *ud, const mock_emby__item *it)
 /* After every write: the percentage, and the query cache of the item. */
 static void finish_write(mock_emby__user *u, const mock_emby__item *it, cJSON *ud)
 {
-	recompute_percentage(ud, it);
+	mock_emby__ud_percentage(ud, it);
 	mock_emby__udc_refresh(&u->cache[it->index], ud);
 }
 
@@ -317,9 +341,9 @@ void mock_emby__played_items(mock_emby *m, mock_emby__req *rq, mock_emby__resp *
 	} else if (mark) {
 		char d[40];
 		mock_emby__date_format(d, sizeof d, when);
+		/* PlayCount is left as it is: Emby counts plays, not marks
+		 * (docs/FIXTURES.md). */
 		ok = set_value(ud, "Played", cJSON_CreateBool(1)) &&
-		     set_value(ud, "PlayCount",
-			       cJSON_CreateNumber((double)(u->cache[it->index].play_count + 1))) &&
 		     set_value(ud, "PlaybackPositionTicks", cJSON_CreateNumber(0)) &&
 		     set_value(ud, "LastPlayedDate", cJSON_CreateString(d));
 	} else {

@@ -26,7 +26,8 @@ static lib load_lib(const char *name, const char *uid, const char *token)
 	mock_emby *m = mt_start(name);
 	char q[256];
 	snprintf(q, sizeof q,
-		 "/Users/%s/Items?Recursive=true&Fields=UserDataLastPlayedDate,UserDataPlayCount",
+		 "/Users/%s/Items?Recursive=true&Fields=ProviderIds,ProductionYear,"
+		 "UserDataLastPlayedDate,UserDataPlayCount",
 		 uid);
 	mt_resp r = mt_get(m, q, token);
 	assert_int_equal_dec(r.status, 200);

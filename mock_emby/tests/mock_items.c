@@ -138,11 +138,10 @@ static bool resumable(const cJSON *ud)
 	if (cJSON_IsBool(o))
 		return cJSON_IsTrue(o);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks");
-	return cJSON_IsNumber(p) && p->valuedouble > 0 &&
-	       !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "Played"));
+	return cJSON_IsNumber(p) && p->valuedouble > 0; /* played or not */
 }
 
-static void items_filter_is_resumable_is_position_and_not_played(void **state)
+static void items_filter_is_resumable_is_position_played_or_not(void **state)
 {
 	(void)state;
 	mock_emby *m = mt_start("demo-a");
@@ -163,11 +162,19 @@ static void items_filter_is_resumable_is_position_and_not_played(void **state)
 	assert_int_equal_dec(mt_total(j), expect);
 	assert_true(mt_has_item(j, A_INCEPTION));
 	assert_false(mt_has_item(j, A_FIGHT_CLUB)); /* played, position 0 */
-	assert_false(mt_has_item(j, A_SPIDERMAN));  /* played with a position */
+	assert_false(mt_has_item(j, A_SPIDERMAN));  /* pinned out: cwpResumable false */
 	assert_true(mt_has_item(j, A_BB_S02E02));   /* next-up at 0: cwpResumable */
-	assert_true(mt_has_item(j, A_STAR_WARS));   /* rewatch: cwpResumable */
+	assert_true(mt_has_item(j, A_STAR_WARS));   /* rewatch */
 	assert_true(mt_has_item(j, A_DARK_KNIGHT)); /* 96 %: still resumable */
 	cJSON_Delete(ud);
+	cJSON_Delete(j);
+	/* a rewatch without any pin: played with a position is resumable */
+	assert_int_equal(mock_emby_set_userdata(m, A_ALICE, A_INCEPTION,
+						"{\"PlaybackPositionTicks\": 6000000000, "
+						"\"Played\": true, \"PlayCount\": 1}"),
+			 0);
+	j = query(m, ITEMS "?Recursive=true&IncludeItemTypes=Movie&Filters=IsResumable");
+	assert_true(mt_has_item(j, A_INCEPTION));
 	cJSON_Delete(j);
 	mock_emby_stop(m);
 }
@@ -402,7 +409,8 @@ static void items_fields_gate_last_played_date_and_play_count(void **state)
 		const cJSON *ud = mt_userdata(cJSON_GetArrayItem(items_of(j), 0));
 		assert_non_null(ud);
 		bool date = cJSON_GetObjectItemCaseSensitive(ud, "LastPlayedDate") != NULL;
-		bool count = cJSON_GetObjectItemCaseSensitive(ud, "PlayCount") != NULL;
+		/* PlayCount is always there: the true count when asked, else 0 */
+		bool count = mt_num(ud, "PlayCount") != 0;
 		if (date != cases[i].date || count != cases[i].count)
 			fail_msg("Fields '%s': LastPlayedDate %d PlayCount %d", cases[i].fields,
 				 date, count);
@@ -411,6 +419,7 @@ static void items_fields_gate_last_played_date_and_play_count(void **state)
 		    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks")));
 		assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "Played")));
 		assert_true(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(ud, "IsFavorite")));
+		assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(ud, "PlayCount")));
 		cJSON_Delete(j);
 	}
 	cJSON *j = query(m, ITEMS "?Ids=" A_FIGHT_CLUB "&EnableUserData=false");
@@ -456,6 +465,11 @@ static cJSON *fixture_item(const char *id)
 	return found;
 }
 
+/* Every member the demo items hold that Emby sends only when asked */
+#define ALL_FIELDS                                                                     \
+	"ProviderIds,ProductionYear,DateCreated,PremiereDate,PrimaryImageAspectRatio," \
+	"MediaSources,Path,Overview,SortName,Status"
+
 static void items_are_served_exactly_as_recorded(void **state)
 {
 	(void)state;
@@ -464,7 +478,7 @@ static void items_are_served_exactly_as_recorded(void **state)
 			     A_FAMILY_VACATION};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		char q[256];
-		snprintf(q, sizeof q, ITEMS "?Recursive=true&Ids=%s", ids[i]);
+		snprintf(q, sizeof q, ITEMS "?Recursive=true&Ids=%s&Fields=" ALL_FIELDS, ids[i]);
 		cJSON *j = query(m, q);
 		const cJSON *served = cJSON_GetArrayItem(items_of(j), 0);
 		cJSON *rec = fixture_item(ids[i]);
@@ -520,7 +534,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(items_total_without_enable_total_record_count_is_page_length),
     cmocka_unit_test(items_bad_parameter_values_are_400),
     cmocka_unit_test(items_query_parameter_names_are_case_insensitive),
-    cmocka_unit_test(items_filter_is_resumable_is_position_and_not_played),
+    cmocka_unit_test(items_filter_is_resumable_is_position_played_or_not),
     cmocka_unit_test(items_filter_is_played_and_is_unplayed_partition),
     cmocka_unit_test(items_filter_is_favorite_is_per_user),
     cmocka_unit_test(items_include_and_exclude_item_types),

@@ -368,7 +368,7 @@ static void routes_sessions_show_fixture_and_playing_items(void **state)
 	assert_int_equal_dec(r.status, 200);
 	cJSON *j = mt_json(&r);
 	assert_true(cJSON_IsArray(j));
-	assert_int_equal_dec(cJSON_GetArraySize(j), 1); /* bob's idle phone */
+	assert_int_equal_dec(cJSON_GetArraySize(j), 2); /* bob's idle phone, a DLNA device */
 	assert_null(session_of(j, A_ALICE));
 	cJSON_Delete(j);
 	mt_free(&r);

@@ -20,7 +20,7 @@ function(mock_emby_suite name)
   target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
 endfunction()
 
-foreach(suite mock_routes mock_items mock_writes mock_faults mock_journal mock_fixtures
+foreach(suite mock_routes mock_items mock_writes mock_faults mock_journal mock_fixtures mock_strict
               mock_webhooks)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/tests/${suite}.c)
     mock_emby_suite(${suite})
