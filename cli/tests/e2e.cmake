@@ -50,3 +50,17 @@ if(TARGET mock_emby AND TARGET emby_client)
       demo_without_fixtures_exits_2_with_a_hint)
   target_include_directories(e2e_demo PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()
+
+# APPLY-10..12: undo gives back, never takes; interruption; one run at a time.
+if(TARGET mock_emby AND TARGET emby_client)
+  cwp_add_cmocka_test(NAME e2e_undo
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e_undo.c
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e_support.c
+    LIBS cwp_cli
+    LABEL e2e
+    TIMEOUT 300
+    CASES
+      undo_gives_back_an_unwatch_before_a_refused_write
+      undo_leaves_progress_made_since_the_run)
+  target_include_directories(e2e_undo PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+endif()

@@ -270,6 +270,153 @@ static void sync_two_pairs_at_once_in_threads(void **state)
 	free(x);
 }
 
+/* ---- undo (APPLY-10) ---- */
+
+static void run_sync(struct pair *x)
+{
+	cwp_sync_result_free(x->res);
+	x->res = NULL;
+	assert_int_equal(cwp_sync_run(&x->res, &x->p[0], &x->p[1], &x->o), 0);
+}
+
+/* Undo x's journal with its own journal beside it. */
+static cwp_undo *run_undo(struct pair *x, bool dry)
+{
+	cwp_undo *u = NULL;
+	assert_int_equal(cwp_undo_load(&u, x->journal), 0);
+	cwp_undo_options uo;
+	assert_int_equal(cwp_undo_options_init(&uo, CWP_UNDO_OPTIONS_VERSION), 0);
+	char path[160];
+	snprintf(path, sizeof(path), "%s/undo.jsonl", x->dir);
+	uo.journal_path = path;
+	uo.dry_run = dry;
+	uo.undoes = x->journal;
+	const cwp_sync_provider *prov[2] = {&x->p[0], &x->p[1]};
+	assert_int_equal(cwp_undo_run(u, prov, &uo), 0);
+	unlink(path);
+	return u;
+}
+
+static const cwp_undo_item *undo_item(const cwp_undo *u, const char *id)
+{
+	for (size_t i = 0; i < cwp_undo_count(u); i++)
+		if (!strcmp(cwp_undo_at(u, i)->item_id, id))
+			return cwp_undo_at(u, i);
+	fail_msg("no undo item %s", id);
+	return NULL;
+}
+
+static void undo_restores_items_that_still_hold_the_write(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.dst.items[0].last_played = T0 - 86400000;
+	run_sync(&x);
+	assert_int_equal_dec(x.dst.items[0].pos_ms, 600000);
+	cwp_undo *u = run_undo(&x, false);
+	assert_int_equal_dec(undo_item(u, "d1")->status, CWP_UNDO_RESTORED);
+	assert_int_equal_dec(x.dst.items[0].pos_ms, 0);
+	assert_int_equal_dec(x.dst.items[0].last_played, T0 - 86400000);
+	cwp_undo_free(u);
+	pair_teardown(&x);
+}
+
+/* Defect 2: the user watched on after the sync; undo must not take it. */
+static void undo_leaves_progress_made_since_the_run(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	run_sync(&x);
+	x.dst.items[1].pos_ms = 3000000; /* watched on, later */
+	x.dst.items[1].last_played = T0 + 3600000;
+	cwp_undo *u = run_undo(&x, false);
+	const cwp_undo_item *it = undo_item(u, "d2");
+	assert_int_equal_dec(it->status, CWP_UNDO_CHANGED_SINCE);
+	assert_string_equal(it->why, "changed since the run");
+	assert_int_equal_dec(x.dst.items[1].pos_ms, 3000000);
+	assert_int_equal_dec(x.dst.items[1].last_played, T0 + 3600000);
+	assert_int_equal_dec(undo_item(u, "d1")->status, CWP_UNDO_RESTORED);
+	cwp_undo_free(u);
+	pair_teardown(&x);
+}
+
+static void undo_leaves_an_item_playing_now(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	run_sync(&x);
+	x.dst.items[2].playing = true;
+	cwp_undo *u = run_undo(&x, false);
+	assert_int_equal_dec(undo_item(u, "d3")->status, CWP_UNDO_CHANGED_SINCE);
+	assert_string_equal(undo_item(u, "d3")->why, "playing now");
+	assert_int_equal_dec(x.dst.items[2].pos_ms, 720000);
+	cwp_undo_free(u);
+	pair_teardown(&x);
+}
+
+/* Defect 1: with replay, the unwatch landed, then the write was refused:
+ * undo gives Played and LastPlayedDate back. */
+static void undo_gives_back_an_unwatch_before_a_refused_write(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.o.config.replay_enabled = true;
+	mem_item *d = &x.dst.items[0];
+	d->played = true;
+	d->last_played = T0 - 86400000;
+	d->refuse_status = 400;
+	run_sync(&x);
+	assert_int_equal_dec(cwp_sync_result_summary(x.res)->failed, 1);
+	assert_false(d->played); /* the unwatch landed */
+	d->refuse_status = 0;
+	cwp_undo *u = run_undo(&x, false);
+	assert_int_equal_dec(undo_item(u, "d1")->status, CWP_UNDO_RESTORED);
+	assert_true(d->played);
+	assert_int_equal_dec(d->last_played, T0 - 86400000);
+	cwp_undo_free(u);
+	pair_teardown(&x);
+}
+
+/* A write whose answer never came may have landed: undo treats it so. */
+static void undo_counts_a_timed_out_write_as_applied(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.dst.items[0].write_timeout = true;
+	run_sync(&x);
+	assert_int_equal_dec(x.dst.items[0].pos_ms, 600000);
+	x.dst.items[0].write_timeout = false;
+	cwp_undo *u = run_undo(&x, false);
+	assert_int_equal_dec(undo_item(u, "d1")->status, CWP_UNDO_RESTORED);
+	assert_int_equal_dec(x.dst.items[0].pos_ms, 0);
+	cwp_undo_free(u);
+	pair_teardown(&x);
+}
+
+static void undo_skips_writes_that_never_reached_the_server(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.dst.items[0].refuse_status = 400;
+	struct cancel_after c = {2, 0};
+	x.o.progress = cancel_in_write_phase;
+	x.o.payload = &c;
+	run_sync(&x); /* d1 refused, d2 written, d3 not sent */
+	x.dst.items[0].refuse_status = 0;
+	cwp_undo *u = run_undo(&x, true);
+	assert_int_equal_dec(cwp_undo_count(u), 1);
+	assert_int_equal_dec(undo_item(u, "d2")->status, CWP_UNDO_WOULD_RESTORE);
+	assert_int_equal_dec(x.dst.items[1].pos_ms, 660000); /* dry run */
+	cwp_undo_free(u);
+	pair_teardown(&x);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +429,12 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(sync_failed_index_writes_nothing),
 	    cmocka_unit_test(sync_options_and_providers_are_versioned),
 	    cmocka_unit_test(sync_two_pairs_at_once_in_threads),
+	    cmocka_unit_test(undo_restores_items_that_still_hold_the_write),
+	    cmocka_unit_test(undo_leaves_progress_made_since_the_run),
+	    cmocka_unit_test(undo_leaves_an_item_playing_now),
+	    cmocka_unit_test(undo_gives_back_an_unwatch_before_a_refused_write),
+	    cmocka_unit_test(undo_counts_a_timed_out_write_as_applied),
+	    cmocka_unit_test(undo_skips_writes_that_never_reached_the_server),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -251,6 +251,88 @@ void cwp_sync_result_add_warnings(cwp_sync_result *r, size_t n);
  * "written" or "failed"). */
 bool cwp_sync_result_same_plan(const cwp_sync_result *dry, const cwp_sync_result *real);
 
+/* ---- undo (APPLY-09, APPLY-10) ------------------------------------------ */
+
+/* What undo did with one journaled item. */
+typedef enum cwp_undo_status {
+	CWP_UNDO_PENDING = 0,
+	CWP_UNDO_RESTORED,
+	CWP_UNDO_FAILED,
+	CWP_UNDO_UNCHANGED,     /* it already holds the state to restore */
+	CWP_UNDO_NOT_FOUND,     /* the server no longer has the item */
+	CWP_UNDO_WOULD_RESTORE, /* dry run */
+	CWP_UNDO_CHANGED_SINCE, /* changed after the run, or playing now: left alone */
+	CWP_UNDO_NOT_SENT,      /* the run was interrupted before this restore */
+} cwp_undo_status;
+
+/* "pending", "restored", "failed", "unchanged", "not_found",
+ * "would_restore", "changed_since", "not_sent" */
+const char *cwp_undo_status_name(cwp_undo_status s);
+
+typedef struct cwp_undo_item {
+	int side; /* CWP_SYNC_SOURCE / _DESTINATION */
+	const char *item_id, *key, *title;
+	/* the state to restore: the oldest journaled previous state */
+	int64_t ticks;
+	bool has_date;
+	const char *date; /* as journaled, when has_date */
+	bool played;
+	/* what undo found and did */
+	cwp_undo_status status;
+	const char *why; /* for changed_since: "changed since the run", "playing now" */
+	bool found;
+	cwp_target_state now;
+	const char *error; /* of a failed restore (redacted) */
+	int http_status;
+} cwp_undo_item;
+
+typedef struct cwp_undo cwp_undo;
+
+/* Read a journal: the items that a run's steps may have changed (a write
+ * answered ok, a write whose answer never came, an unwatch that landed
+ * before a refused write), each with the oldest state to restore and the
+ * state the newest run left. CWP_EPARSE (message: cwp_error_last) for a
+ * file that is not a cwprogress journal, or that mixes servers. */
+int cwp_undo_load(cwp_undo **out, const char *path);
+void cwp_undo_free(cwp_undo *u);
+/* The journal header's description of a side's server (JSON object text,
+ * owned by u), or NULL. */
+const char *cwp_undo_server(const cwp_undo *u, int side);
+/* Whether some item of the journal lives on that side. */
+bool cwp_undo_needs(const cwp_undo *u, int side);
+size_t cwp_undo_count(const cwp_undo *u);
+const cwp_undo_item *cwp_undo_at(const cwp_undo *u, size_t i);
+/* "journal" or "read" after cwp_undo_run failed; NULL otherwise. */
+const char *cwp_undo_failed_phase(const cwp_undo *u);
+
+#define CWP_UNDO_OPTIONS_VERSION 1
+
+typedef struct cwp_undo_options {
+	unsigned int version; /* CWP_UNDO_OPTIONS_VERSION */
+	bool dry_run;
+	const char *journal_path; /* this undo's own journal (required to write) */
+	const char *undoes;       /* the journal being undone (named in the header) */
+	const char *journal_meta; /* as cwp_sync_options */
+	int (*progress)(void *payload, const cwp_sync_progress *p); /* < 0 cancels */
+	void (*redact)(void *payload, char *msg);
+	void *payload;
+} cwp_undo_options;
+
+#define CWP_UNDO_OPTIONS_INIT                                                       \
+	{                                                                           \
+		CWP_UNDO_OPTIONS_VERSION, false, NULL, NULL, NULL, NULL, NULL, NULL \
+	}
+
+int cwp_undo_options_init(cwp_undo_options *opts, unsigned int version);
+
+/* APPLY-10: read every item's state and who plays it now, restore only the
+ * items that still hold what the run left (the others: changed_since),
+ * journaling each current state first. prov[side] may be NULL for a side
+ * that cwp_undo_needs not. 0 when it ran (the items say how it went); a
+ * negative code when a side could not be read or the journal not written
+ * (nothing was sent then; cwp_undo_failed_phase, cwp_error_last). */
+int cwp_undo_run(cwp_undo *u, const cwp_sync_provider *const prov[2], const cwp_undo_options *opts);
+
 #ifdef __cplusplus
 }
 #endif
