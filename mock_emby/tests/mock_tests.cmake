@@ -14,7 +14,7 @@ function(mock_emby_suite name)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
   cwp_add_cmocka_test(NAME ${name}
     SOURCES ${src} ${CMAKE_CURRENT_SOURCE_DIR}/tests/support/mock_test.c
-    LIBS mock_emby CURL::libcurl
+    LIBS mock_emby CURL::libcurl ${ARGN}
     LABEL unit
     CASES ${cases})
   target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/support)
@@ -26,6 +26,12 @@ foreach(suite mock_routes mock_items mock_writes mock_faults mock_journal mock_f
     mock_emby_suite(${suite})
   endif()
 endforeach()
+
+# The project's client against the stricter mock (issue 15). emby_client is
+# added after mock_emby, so the option is tested rather than if(TARGET).
+if(CWP_WITH_CLIENT AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/tests/mock_client.c)
+  mock_emby_suite(mock_client emby_client)
+endif()
 
 # The binary's tests run build/bin/mock-emby.
 if(TARGET mock_fixtures)
