@@ -1,8 +1,7 @@
-/* The write journal (APPLY-09). */
+/* Where the write journal lives (APPLY-09). */
 #include "journal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "cwp/common.h"
-#include "token.h"
-
-struct cwp__journal {
-	FILE *f;
-	char *path;
-};
 
 int64_t cwp__now_ms(void)
 {
@@ -27,7 +18,8 @@ int64_t cwp__now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void cwp__run_id(char *buf, size_t bufsz)
+/* "YYYYMMDDTHHMMSSZ-<pid>": the default journal's name. */
+static void run_id(char *buf, size_t bufsz)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -76,81 +68,11 @@ int cwp__journal_default_path(char *buf, size_t bufsz, const char *command, char
 		return CWP_EIO;
 	}
 	char id[64];
-	cwp__run_id(id, sizeof(id));
+	run_id(id, sizeof(id));
 	n = snprintf(buf, bufsz, "%s/%s-%s.jsonl", dir, command, id);
 	if (n < 0 || (size_t)n >= bufsz) {
 		snprintf(err, errsz, "journal path too long");
 		return CWP_ERANGE;
 	}
 	return 0;
-}
-
-int cwp__journal_open(cwp__journal **out, const char *path, const cJSON *header, char *err,
-		      size_t errsz)
-{
-	*out = NULL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errsz, "cannot open journal %s: %s", path, strerror(errno));
-		return CWP_EIO;
-	}
-	cwp__journal *j = calloc(1, sizeof(*j));
-	if (!j || !(j->path = strdup(path)) || !(j->f = fdopen(fd, "a"))) {
-		if (j)
-			free(j->path);
-		free(j);
-		close(fd);
-		snprintf(err, errsz, "out of memory opening journal %s", path);
-		return CWP_ENOMEM;
-	}
-	int rc = cwp__journal_append(j, header);
-	if (!rc)
-		rc = cwp__journal_sync(j);
-	if (rc) {
-		snprintf(err, errsz, "cannot write journal %s: %s", path, strerror(errno));
-		fclose(j->f);
-		free(j->path);
-		free(j);
-		return rc;
-	}
-	*out = j;
-	return 0;
-}
-
-int cwp__journal_append(cwp__journal *j, const cJSON *line)
-{
-	char *s = cJSON_PrintUnformatted(line);
-	if (!s)
-		return CWP_ENOMEM;
-	/* Defence in depth: no registered secret reaches the disk. */
-	cwp__redact(s);
-	int rc = fputs(s, j->f) < 0 || fputc('\n', j->f) == EOF ? CWP_EIO : 0;
-	cJSON_free(s);
-	return rc;
-}
-
-int cwp__journal_sync(cwp__journal *j)
-{
-	if (fflush(j->f) != 0)
-		return CWP_EIO;
-	if (fsync(fileno(j->f)) != 0)
-		return CWP_EIO;
-	return 0;
-}
-
-int cwp__journal_close(cwp__journal *j)
-{
-	if (!j)
-		return 0;
-	int rc = cwp__journal_sync(j);
-	if (fclose(j->f) != 0)
-		rc = CWP_EIO;
-	free(j->path);
-	free(j);
-	return rc;
-}
-
-const char *cwp__journal_path(const cwp__journal *j)
-{
-	return j ? j->path : NULL;
 }
