@@ -259,8 +259,9 @@ static void listener_multipart_data_part(void **state)
 	assert_int_equal_dec(wait_syncs(&r, 1), 1);
 	assert_string_equal(r.last_item, MATRIX);
 	/* A form without a data part: 400, nothing queued. */
-	const char *nodata = "--cwpBoundaryXyZ\r\nContent-Disposition: form-data; name=\"payload\"\r\n\r\n"
-			     "{}\r\n--cwpBoundaryXyZ--\r\n";
+	const char *nodata =
+	    "--cwpBoundaryXyZ\r\nContent-Disposition: form-data; name=\"payload\"\r\n\r\n"
+	    "{}\r\n--cwpBoundaryXyZ--\r\n";
 	x = req(h, HOOK, "multipart/form-data; boundary=cwpBoundaryXyZ", nodata, strlen(nodata));
 	assert_int_equal_dec(x.status, 400);
 	assert_non_null(strstr(x.body, "data part"));

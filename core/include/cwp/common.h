@@ -25,11 +25,11 @@ typedef enum cwp_error_code {
 	CWP_ECONFIG = -5,   /* configuration error (CFG-02) */
 	CWP_EIO = -6,       /* file or stream I/O failed */
 	CWP_ENOTFOUND = -7, /* no such key, item or file */
-	CWP_EABSENT = -8,   /* a value is absent (null, missing, zero date); not an error by itself */
-	CWP_ERANGE = -9,    /* value out of range, or a buffer too small */
-	CWP_EAUTH = -10,    /* 401/403 from a server */
-	CWP_ENET = -11,     /* connection failed or dropped */
-	CWP_EHTTP = -12,    /* unexpected HTTP status */
+	CWP_EABSENT = -8, /* a value is absent (null, missing, zero date); not an error by itself */
+	CWP_ERANGE = -9,  /* value out of range, or a buffer too small */
+	CWP_EAUTH = -10,  /* 401/403 from a server */
+	CWP_ENET = -11,   /* connection failed or dropped */
+	CWP_EHTTP = -12,  /* unexpected HTTP status */
 	CWP_ETIMEOUT = -13, /* a request timed out */
 	CWP_ETOOBIG = -14,  /* response body over the cap (READ-08) */
 	CWP_EPAGING = -15,  /* paging_loop (READ-04) */
@@ -68,7 +68,10 @@ typedef struct cwp_warnings {
 	void *ud;
 } cwp_warnings;
 
-#define CWP_WARNINGS_INIT {0, NULL, NULL}
+#define CWP_WARNINGS_INIT     \
+	{                     \
+		0, NULL, NULL \
+	}
 
 void cwp_warn(cwp_warnings *w, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -28,7 +28,11 @@ typedef struct cwp_config {
 	cwp_truth source_of_truth;
 } cwp_config;
 
-#define CWP_CONFIG_INIT {true, true, false, 60, 30, 95.0, 0, 30, false, false, CWP_MODE_ONE_WAY, CWP_TRUTH_SOURCE}
+#define CWP_CONFIG_INIT                                                                 \
+	{                                                                               \
+		true, true, false, 60, 30, 95.0, 0, 30, false, false, CWP_MODE_ONE_WAY, \
+		    CWP_TRUTH_SOURCE                                                    \
+	}
 
 /* Read `features.progress` (or a bare `progress`) of a pair configuration
  * into *out, starting from CWP_CONFIG_INIT. Snake_case and camelCase names
