@@ -27,9 +27,9 @@
 #include "cwp/json.h"
 
 #include "index_internal.h"
+#include "json_write.h"
 #include "cwp/parse.h"
 
-#define MAX_EXACT_DOUBLE 9007199254740991.0 /* 2^53 - 1 */
 /* How much of a mapped file is read before its pages are released. */
 #define RELEASE_STEP ((size_t)32 << 20)
 
@@ -147,21 +147,6 @@ static bool exact_nonneg_integer(double d)
 	return isfinite(d) && !signbit(d) && d <= MAX_EXACT_DOUBLE && d == floor(d);
 }
 
-/* Decimal digits of v (v >= 0) into buf; returns the length. */
-static size_t fmt_u64(char *buf, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		buf[i++] = tmp[--n];
-	buf[i] = '\0';
-	return i;
-}
-
 /* A non-negative integer field (a JSON integer or a decimal string, UNIT-02)
  * no larger than max. false: absent (a warning was counted if invalid). */
 static bool int_field(rec_ctx *c, const cJSON *v, const char *field, int64_t max, int64_t *out)
@@ -199,7 +184,7 @@ static bool id_value(rec_ctx *c, const char *field, const char *name, cwp_id_kin
 	if (cJSON_IsString(v) && v->valuestring)
 		return cwp_id_normalize(kind, v->valuestring, strlen(v->valuestring), out) > 0;
 	if (cJSON_IsNumber(v) && exact_nonneg_integer(v->valuedouble)) {
-		size_t n = fmt_u64(digits, (uint64_t)v->valuedouble);
+		size_t n = cwp__fmt_u64(digits, (uint64_t)v->valuedouble);
 		return cwp_id_normalize(kind, digits, n, out) > 0;
 	}
 	snprintf(label, sizeof(label), "%s.%s", field, name);
@@ -262,7 +247,7 @@ static const char *item_id_value(rec_ctx *c, const char *field, const cJSON *v, 
 	if (cJSON_IsString(v) && v->valuestring)
 		return v->valuestring[0] ? v->valuestring : NULL;
 	if (cJSON_IsNumber(v) && exact_nonneg_integer(v->valuedouble)) {
-		fmt_u64(buf, (uint64_t)v->valuedouble);
+		cwp__fmt_u64(buf, (uint64_t)v->valuedouble);
 		return buf;
 	}
 	field_warn(c, field, v, "a string or an integer");
@@ -907,229 +892,9 @@ done:
 
 /* ---- Writing ---------------------------------------------------------- */
 
-/* A growable output buffer; oom is sticky. */
-typedef struct jbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} jbuf;
-
-static void jb_put(jbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (n > b->cap - b->len) {
-		size_t cap = b->cap ? b->cap : 512;
-		while (cap - b->len < n) {
-			if (cap > SIZE_MAX / 2) {
-				b->oom = true;
-				return;
-			}
-			cap *= 2;
-		}
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void jb_lit(jbuf *b, const char *s)
-{
-	jb_put(b, s, strlen(s));
-}
-
-/* A JSON string, escaped as cJSON escapes (UTF-8 bytes are kept as they are). */
-static void jb_string(jbuf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-
-	jb_put(b, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[7];
-		size_t n = 2;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		jb_put(b, run, (size_t)(s - run));
-		run = s + 1;
-		esc[0] = '\\';
-		switch (c) {
-		case '"':
-			esc[1] = '"';
-			break;
-		case '\\':
-			esc[1] = '\\';
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
-			break;
-		}
-		jb_put(b, esc, n);
-	}
-	jb_put(b, run, (size_t)(s - run));
-	jb_put(b, "\"", 1);
-}
-
-/* An integer: a JSON number while a double carries it exactly, else a string
- * of digits (which readers accept for every integer field). */
-static void jb_int(jbuf *b, int64_t v)
-{
-	char buf[24];
-	size_t n;
-	bool as_string = v > (int64_t)MAX_EXACT_DOUBLE;
-	if (v < 0) {
-		buf[0] = '-';
-		n = 1 + fmt_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
-	} else {
-		n = fmt_u64(buf, (uint64_t)v);
-	}
-	if (as_string)
-		jb_put(b, "\"", 1);
-	jb_put(b, buf, n);
-	if (as_string)
-		jb_put(b, "\"", 1);
-}
-
-/* The shortest of %.15g / %.17g that reads back as the same double. */
-static void jb_double(jbuf *b, double d)
-{
-	char buf[32];
-	if (!isfinite(d)) {
-		jb_lit(b, "null");
-		return;
-	}
-	int n = snprintf(buf, sizeof(buf), "%.15g", d);
-	char *end = NULL;
-	if (strtod(buf, &end) != d || end != buf + n)
-		n = snprintf(buf, sizeof(buf), "%.17g", d);
-	jb_put(b, buf, (size_t)n);
-}
-
-static void jb_name(jbuf *b, const char *name)
-{
-	jb_put(b, ",\"", 2);
-	jb_lit(b, name);
-	jb_put(b, "\":", 2);
-}
-
-static void jb_ids(jbuf *b, const char *const ids[CWP_ID_COUNT])
-{
-	bool first = true;
-	jb_put(b, "{", 1);
-	for (int k = 0; k < CWP_ID_COUNT; k++) {
-		if (!ids[k] || !ids[k][0])
-			continue;
-		if (!first)
-			jb_put(b, ",", 1);
-		first = false;
-		jb_string(b, cwp_id_name((cwp_id_kind)k));
-		jb_put(b, ":", 1);
-		jb_string(b, ids[k]);
-	}
-	jb_put(b, "}", 1);
-}
-
-/* Record members after the opening brace, each preceded by ','; the caller
- * writes '{' (+ "key") and the record starts with "type". */
-static void jb_record(jbuf *b, const cwp_record *r, const char *const *item_ids, size_t n_ids)
-{
-	char ts[CWP_TIME_BUFSZ];
-
-	jb_lit(b, "\"type\":");
-	jb_lit(b, r->type == CWP_TYPE_EPISODE ? "\"episode\"" : "\"movie\"");
-	jb_name(b, "title");
-	if (r->title)
-		jb_string(b, r->title);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "year");
-	if (r->has_year)
-		jb_int(b, r->year);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "ids");
-	jb_ids(b, r->ids);
-	jb_name(b, "show_ids");
-	jb_ids(b, r->show_ids);
-	jb_name(b, "season");
-	if (r->has_season)
-		jb_int(b, r->season);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "episode");
-	if (r->has_episode)
-		jb_int(b, r->episode);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "progress_ms");
-	if (r->has_progress_ms)
-		jb_int(b, r->progress_ms);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "duration_ms");
-	if (r->has_duration_ms)
-		jb_int(b, r->duration_ms);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "progress_percent");
-	if (r->has_progress_percent)
-		jb_double(b, r->progress_percent);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "progress_at");
-	if (r->has_progress_at && cwp_time_format(ts, sizeof(ts), r->progress_at) == CWP_OK)
-		jb_string(b, ts);
-	else
-		jb_lit(b, "null");
-	jb_name(b, "played");
-	jb_lit(b, !r->has_played ? "null" : r->played ? "true" : "false");
-	jb_name(b, "item_id");
-	if (r->item_id)
-		jb_string(b, r->item_id);
-	else
-		jb_lit(b, "null");
-	/* only when the versions are more than the kept record's own item id */
-	if (n_ids > 1 || (n_ids == 1 && (!r->item_id || strcmp(r->item_id, item_ids[0]) != 0))) {
-		jb_name(b, "item_ids");
-		jb_put(b, "[", 1);
-		for (size_t i = 0; i < n_ids; i++) {
-			if (i)
-				jb_put(b, ",", 1);
-			jb_string(b, item_ids[i]);
-		}
-		jb_put(b, "]", 1);
-	}
-	jb_put(b, "}", 1);
-}
-
 int cwp_index_write(const cwp_index *idx, FILE *f, unsigned flags)
 {
-	jbuf b = {NULL, 0, 0, false};
+	cwp__jbuf b = {NULL, 0, 0, false};
 	bool jsonl = (flags & CWP_INDEX_JSONL) != 0;
 	size_t n = cwp_index_size(idx);
 	int rc = CWP_OK;
@@ -1153,17 +918,17 @@ int cwp_index_write(const cwp_index *idx, FILE *f, unsigned flags)
 		size_t n_ids = cwp_index_item_ids(idx, r->key, &ids);
 		b.len = 0;
 		if (jsonl) {
-			jb_lit(&b, "{\"key\":");
-			jb_string(&b, r->key);
-			jb_put(&b, ",", 1);
-			jb_record(&b, r, ids, n_ids);
-			jb_put(&b, "\n", 1);
+			cwp__jb_lit(&b, "{\"key\":");
+			cwp__jb_string(&b, r->key);
+			cwp__jb_put(&b, ",", 1);
+			cwp__jb_record(&b, r, ids, n_ids);
+			cwp__jb_put(&b, "\n", 1);
 		} else {
-			jb_lit(&b, "  ");
-			jb_string(&b, r->key);
-			jb_lit(&b, ": {");
-			jb_record(&b, r, ids, n_ids);
-			jb_lit(&b, i + 1 < n ? ",\n" : "\n");
+			cwp__jb_lit(&b, "  ");
+			cwp__jb_string(&b, r->key);
+			cwp__jb_lit(&b, ": {");
+			cwp__jb_record(&b, r, ids, n_ids);
+			cwp__jb_lit(&b, i + 1 < n ? ",\n" : "\n");
 		}
 		if (b.oom) {
 			rc = cwp_error_set(CWP_ENOMEM, "index: out of memory");
@@ -1193,7 +958,7 @@ static bool add_int(cJSON *o, const char *name, bool has, int64_t v)
 		n = cJSON_CreateNull();
 	} else if (v > (int64_t)MAX_EXACT_DOUBLE) {
 		char buf[24];
-		fmt_u64(buf, (uint64_t)v);
+		cwp__fmt_u64(buf, (uint64_t)v);
 		n = cJSON_CreateString(buf);
 	} else {
 		n = cJSON_CreateNumber((double)v);
