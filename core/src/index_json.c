@@ -921,13 +921,13 @@ int cwp_index_write(const cwp_index *idx, FILE *f, unsigned flags)
 			cwp__jb_lit(&b, "{\"key\":");
 			cwp__jb_string(&b, r->key);
 			cwp__jb_put(&b, ",", 1);
-			cwp__jb_record(&b, r, ids, n_ids);
+			cwp__jb_record(&b, r, ids, n_ids, 0);
 			cwp__jb_put(&b, "\n", 1);
 		} else {
 			cwp__jb_lit(&b, "  ");
 			cwp__jb_string(&b, r->key);
 			cwp__jb_lit(&b, ": {");
-			cwp__jb_record(&b, r, ids, n_ids);
+			cwp__jb_record(&b, r, ids, n_ids, 0);
 			cwp__jb_lit(&b, i + 1 < n ? ",\n" : "\n");
 		}
 		if (b.oom) {

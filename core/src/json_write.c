@@ -1,6 +1,8 @@
 /* JSON output of records, shared by the index writer (index_json.c) and the
  * plan writer (plan_json.c): a growable buffer and the writers of strings,
  * numbers, id maps and whole records, byte for byte as cJSON prints them. */
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +168,47 @@ void cwp__jb_ids(cwp__jbuf *b, const char *const ids[CWP_ID_COUNT])
 
 /* Record members after the opening brace, each preceded by ','; the caller
  * writes '{' (+ "key") and the record starts with "type". */
-void cwp__jb_record(cwp__jbuf *b, const cwp_record *r, const char *const *item_ids, size_t n_ids)
+/* cJSON 1.7's print_number, byte for byte: a value that fits an int as %d,
+ * else %1.15g unless that does not read back (within cJSON's epsilon), then
+ * %1.17g. The plan JSON was printed by cJSON and keeps its bytes. */
+void cwp__jb_cjson_number(cwp__jbuf *b, double d)
+{
+	char buf[32];
+	int n;
+	int vi = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
+	if (isnan(d) || isinf(d)) {
+		cwp__jb_lit(b, "null");
+		return;
+	}
+	if (d == (double)vi) {
+		char tmp[16];
+		size_t k = cwp__fmt_u64(tmp, (uint64_t)(vi < 0 ? -(int64_t)vi : vi));
+		if (vi < 0)
+			cwp__jb_put(b, "-", 1);
+		cwp__jb_put(b, tmp, k);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%1.15g", d);
+	double back = 0;
+	if (sscanf(buf, "%lg", &back) != 1 ||
+	    !(fabs(back - d) <= (fabs(back) > fabs(d) ? fabs(back) : fabs(d)) * DBL_EPSILON))
+		n = snprintf(buf, sizeof(buf), "%1.17g", d);
+	cwp__jb_put(b, buf, (size_t)n);
+}
+
+/* An integer field: cwp__jb_int, or in cJSON's form (CWP__JB_CJSON) for
+ * the values cJSON prints otherwise (beyond int, up to 2^53). */
+static void jb_int_field(cwp__jbuf *b, int64_t v, unsigned flags)
+{
+	if ((flags & CWP__JB_CJSON) && (v < INT_MIN || v > INT_MAX) &&
+	    v <= (int64_t)MAX_EXACT_DOUBLE)
+		cwp__jb_cjson_number(b, (double)v);
+	else
+		cwp__jb_int(b, v);
+}
+
+void cwp__jb_record(cwp__jbuf *b, const cwp_record *r, const char *const *item_ids, size_t n_ids,
+		    unsigned flags)
 {
 	char ts[CWP_TIME_BUFSZ];
 
@@ -179,7 +221,7 @@ void cwp__jb_record(cwp__jbuf *b, const cwp_record *r, const char *const *item_i
 		cwp__jb_lit(b, "null");
 	cwp__jb_name(b, "year");
 	if (r->has_year)
-		cwp__jb_int(b, r->year);
+		jb_int_field(b, r->year, flags);
 	else
 		cwp__jb_lit(b, "null");
 	cwp__jb_name(b, "ids");
@@ -188,27 +230,30 @@ void cwp__jb_record(cwp__jbuf *b, const cwp_record *r, const char *const *item_i
 	cwp__jb_ids(b, r->show_ids);
 	cwp__jb_name(b, "season");
 	if (r->has_season)
-		cwp__jb_int(b, r->season);
+		jb_int_field(b, r->season, flags);
 	else
 		cwp__jb_lit(b, "null");
 	cwp__jb_name(b, "episode");
 	if (r->has_episode)
-		cwp__jb_int(b, r->episode);
+		jb_int_field(b, r->episode, flags);
 	else
 		cwp__jb_lit(b, "null");
 	cwp__jb_name(b, "progress_ms");
 	if (r->has_progress_ms)
-		cwp__jb_int(b, r->progress_ms);
+		jb_int_field(b, r->progress_ms, flags);
 	else
 		cwp__jb_lit(b, "null");
 	cwp__jb_name(b, "duration_ms");
 	if (r->has_duration_ms)
-		cwp__jb_int(b, r->duration_ms);
+		jb_int_field(b, r->duration_ms, flags);
 	else
 		cwp__jb_lit(b, "null");
 	cwp__jb_name(b, "progress_percent");
 	if (r->has_progress_percent)
-		cwp__jb_double(b, r->progress_percent);
+		if (flags & CWP__JB_CJSON)
+			cwp__jb_cjson_number(b, r->progress_percent);
+		else
+			cwp__jb_double(b, r->progress_percent);
 	else
 		cwp__jb_lit(b, "null");
 	cwp__jb_name(b, "progress_at");

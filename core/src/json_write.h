@@ -31,8 +31,16 @@ void cwp__jb_double(cwp__jbuf *b, double d);
 /* ,"name": */
 void cwp__jb_name(cwp__jbuf *b, const char *name);
 void cwp__jb_ids(cwp__jbuf *b, const char *const ids[CWP_ID_COUNT]);
+/* A number exactly as cJSON 1.7's print_number writes it. */
+void cwp__jb_cjson_number(cwp__jbuf *b, double d);
+
+/* cwp__jb_record flags: numbers as cJSON prints them (the plan JSON). */
+#define CWP__JB_CJSON 1u
+
 /* Record members after the opening brace, each preceded by ','; the caller
- * writes '{' (+ "key") and the record starts with "type". */
-void cwp__jb_record(cwp__jbuf *b, const cwp_record *r, const char *const *item_ids, size_t n_ids);
+ * writes '{' (+ "key") and the record starts with "type". item_ids are
+ * written only when they are more than the record's own item id. */
+void cwp__jb_record(cwp__jbuf *b, const cwp_record *r, const char *const *item_ids, size_t n_ids,
+		    unsigned flags);
 
 #endif

@@ -14,6 +14,7 @@
 #include "cwp/json.h"
 
 #include "cwp/plan.h"
+#include "json_write.h"
 #include "plan_internal.h"
 
 /* ---- emit -------------------------------------------------------------- */
@@ -113,8 +114,54 @@ static int put_json(FILE *f, const cJSON *j)
 	return rc;
 }
 
+#define FLUSH_AT ((size_t)1 << 20)
+
+/* ,"name":{record} or ,"name":null */
+static void jb_side(cwp__jbuf *b, const char *name, const cwp_record *r)
+{
+	cwp__jb_name(b, name);
+	if (!r) {
+		cwp__jb_lit(b, "null");
+		return;
+	}
+	cwp__jb_put(b, "{", 1);
+	cwp__jb_record(b, r, NULL, 0, CWP__JB_CJSON);
+}
+
+/* One decision, the bytes cJSON prints for decision_json(d). */
+static void jb_decision(cwp__jbuf *b, const cwp_decision *d)
+{
+	cwp__jb_lit(b, "{\"key\":");
+	cwp__jb_string(b, d->src && d->src->key ? d->src->key : "");
+	if (d->dst && d->dst->key) {
+		cwp__jb_name(b, "destination_key");
+		cwp__jb_string(b, d->dst->key);
+	}
+	cwp__jb_name(b, "direction");
+	cwp__jb_string(b, cwp_direction_name(d->direction));
+	cwp__jb_name(b, "action");
+	cwp__jb_string(b, cwp_action_name(d->action));
+	cwp__jb_name(b, "reason");
+	cwp__jb_string(b, cwp_reason_name(d->reason));
+	jb_side(b, "source", d->src);
+	jb_side(b, "destination", d->dst);
+	cwp__jb_put(b, "}", 1);
+}
+
+static int flush(cwp__jbuf *b, FILE *f)
+{
+	if (b->oom)
+		return cwp_error_set(CWP_ENOMEM, "plan: out of memory");
+	if (b->len && fwrite(b->p, 1, b->len, f) != b->len)
+		return cwp_error_set(CWP_EIO, "plan: write failed");
+	b->len = 0;
+	return 0;
+}
+
 /* Streams one decision per line, so a million-key plan never becomes one
- * JSON tree in memory. Same content as cwp_plan_to_json, different spacing. */
+ * JSON tree in memory: each is written straight from the records, the bytes
+ * cJSON prints for cwp_plan_to_json's decisions (test_plan_json checks them
+ * byte for byte), at several hundred MB/s. */
 int cwp_plan_write_json(const cwp_plan *plan, FILE *f)
 {
 	cJSON *sum = NULL;
@@ -138,19 +185,16 @@ int cwp_plan_write_json(const cwp_plan *plan, FILE *f)
 		rc = cwp_error_set(CWP_EIO, "plan: write failed");
 		goto done;
 	}
-	for (size_t i = 0; i < plan->n; i++) {
-		cJSON *d = decision_json(&plan->dec[i]);
-		if (!d) {
-			rc = cwp_error_set(CWP_ENOMEM, "plan: out of memory");
-			goto done;
-		}
-		rc = fputs(i ? ",\n" : "\n", f) == EOF
-			 ? cwp_error_set(CWP_EIO, "plan: write failed")
-			 : put_json(f, d);
-		cJSON_Delete(d);
-		if (rc)
-			goto done;
+	cwp__jbuf b = {NULL, 0, 0, false};
+	for (size_t i = 0; i < plan->n && rc == 0; i++) {
+		cwp__jb_lit(&b, i ? ",\n" : "\n");
+		jb_decision(&b, &plan->dec[i]);
+		if (b.len >= FLUSH_AT || i + 1 == plan->n)
+			rc = flush(&b, f);
 	}
+	free(b.p);
+	if (rc)
+		goto done;
 	if (fputs(plan->n ? "\n]}\n" : "]}\n", f) == EOF || fflush(f) == EOF || ferror(f))
 		rc = cwp_error_set(CWP_EIO, "plan: write failed");
 done:

@@ -302,10 +302,106 @@ static void plan_input_index_forms(void **state)
 	cJSON_Delete(a);
 }
 
+/* What cwp_plan_write_json printed when it printed cJSON trees: the header,
+ * cJSON's summary, then each decision as cJSON prints it, one per line. */
+static char *cjson_reference(const cwp_plan *p, size_t *len)
+{
+	cJSON *tree = cwp_plan_to_json(p);
+	char *out = NULL;
+	FILE *f = open_memstream(&out, len);
+	assert_non_null(tree);
+	assert_non_null(f);
+	char *sum = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(tree, "summary"));
+	fprintf(f, "{\"mode\":\"%s\",\"disabled\":%s,\"summary\":%s,\"decisions\":[",
+		cJSON_GetObjectItemCaseSensitive(tree, "mode")->valuestring,
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tree, "disabled")) ? "true" : "false",
+		sum);
+	cJSON_free(sum);
+	const cJSON *d;
+	int i = 0;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(tree, "decisions"))
+	{
+		char *s = cJSON_PrintUnformatted(d);
+		fprintf(f, "%s%s", i++ ? ",\n" : "\n", s);
+		cJSON_free(s);
+	}
+	fputs(i ? "\n]}\n" : "]}\n", f);
+	fclose(f);
+	cJSON_Delete(tree);
+	return out;
+}
+
+static void assert_cjson_bytes(const cwp_plan *p, const char *what)
+{
+	char *buf = NULL, *ref;
+	size_t len = 0, rlen = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(cwp_plan_write_json(p, f), 0);
+	fclose(f);
+	ref = cjson_reference(p, &rlen);
+	if (len != rlen || memcmp(buf, ref, len) != 0) {
+		size_t k = 0;
+		while (k < len && k < rlen && buf[k] == ref[k])
+			k++;
+		fail_msg("%s: streamed plan JSON differs from cJSON's bytes at %zu:\n  got %.80s\n"
+			 "  cJSON %.80s",
+			 what, k, buf + k, ref + k);
+	}
+	free(buf);
+	free(ref);
+}
+
+static void stream_bytes_one(const char *path, void *ud)
+{
+	cwp_index *src = NULL, *dst = NULL;
+	cwp_plan *p = vector_plan(path, &src, &dst);
+	(void)ud;
+	if (!p)
+		return;
+	assert_cjson_bytes(p, path);
+	cwp_plan_free(p);
+	cwp_index_free(src);
+	cwp_index_free(dst);
+}
+
+/* Same bytes as before the writer stopped building cJSON trees: every
+ * vector, and numbers and strings where cJSON's printing is particular. */
+static void plan_json_stream_bytes_are_cjson_bytes(void **state)
+{
+	(void)state;
+	each_vector(stream_bytes_one, NULL);
+	const char *idx =
+	    "{\"tmdb:1\": {\"type\": \"movie\", \"ids\": {\"tmdb\": \"1\"}, \"title\": "
+	    "\"Q\\\"uote \\\\ tab\\t nl\\n \\u0001 caf\\u00e9\", \"progress_ms\": "
+	    "1000000000000000, \"duration_ms\": 3000000000, \"progress_percent\": "
+	    "68.64153992274396},"
+	    " \"tmdb:2\": {\"type\": \"movie\", \"ids\": {\"tmdb\": \"2\"}, \"progress_ms\": "
+	    "\"9007199254740993\", \"year\": 1999, \"progress_percent\": 33.333333333333336},"
+	    " \"tmdb:3\": {\"type\": \"episode\", \"ids\": {\"tvdb\": \"3\"}, \"season\": 0,"
+	    " \"episode\": 2, \"progress_ms\": 1234567890123456, \"duration_ms\": 2147483648,"
+	    " \"progress_percent\": 0.1, \"played\": true, \"progress_at\": "
+	    "\"2024-03-01T20:15:00.123Z\", \"item_id\": \"42\"}}";
+	cJSON *j = cwp_json_parse_str(idx);
+	cwp_index *src = NULL, *dst = NULL;
+	cwp_config cfg = CWP_CONFIG_INIT;
+	cwp_plan *p = NULL;
+	assert_non_null(j);
+	assert_int_equal(cwp_plan_input_index(&src, j, "source", NULL), 0);
+	assert_int_equal(cwp_plan_input_index(&dst, j, "destination", NULL), 0);
+	assert_int_equal(cwp_plan_new(&p, src, dst, &cfg), 0);
+	assert_cjson_bytes(p, "extreme values");
+	cwp_plan_free(p);
+	cwp_index_free(src);
+	cwp_index_free(dst);
+	cJSON_Delete(j);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(plan_json_roundtrip_over_all_vectors),
     cmocka_unit_test(plan_json_is_deterministic),
     cmocka_unit_test(plan_json_stream_equals_tree),
+    cmocka_unit_test(plan_json_stream_bytes_are_cjson_bytes),
     cmocka_unit_test(plan_json_summary_and_shape),
     cmocka_unit_test(plan_json_parse_minimal_decision),
     cmocka_unit_test(plan_json_parse_rejects_malformed),
