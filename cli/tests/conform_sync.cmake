@@ -18,31 +18,39 @@ if(TARGET mock_emby AND TARGET CURL::libcurl)
     TIMEOUT 240 ENVIRONMENT "${CWP_SYNC_ENV}"
     PASS_REGULAR_EXPRESSION "[1-9][0-9]* passed, 0 failed, 0 expected failures, 0 unexpected")
 
-  foreach(pair "clear-absent;PLAN-02" "clear-absent;READ-05" "ignore-sessions;APPLY-01")
-    list(GET pair 0 mode)
-    list(GET pair 1 rule)
-    add_test(NAME conform.sync_catches_${mode}_${rule}
+  # sync_check(NAME n RC rc ARGS a|b MATCH re|re): `cwprogress conform
+  # --scenarios S ARGS…` through tests/doubles/conform_check.cmake.
+  function(sync_check)
+    cmake_parse_arguments(C "" "NAME;RC;ARGS;MATCH" "" ${ARGN})
+    add_test(NAME conform.sync_${C_NAME}
       COMMAND ${CMAKE_COMMAND}
-        "-DCMD=$<TARGET_FILE:cwprogress>|conform|--scenarios|${CWP_SCENARIOS}|--sync-cmd|$<TARGET_FILE:sync_broken> ${mode}"
-        -DRC=1 "-DMATCH=\n${rule} +[0-9]+ +FAIL"
+        "-DCMD=$<TARGET_FILE:cwprogress>|conform|--scenarios|${CWP_SCENARIOS}|${C_ARGS}"
+        "-DRC=${C_RC}" "-DMATCH=${C_MATCH}"
         -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/doubles/conform_check.cmake)
-    set_tests_properties(conform.sync_catches_${mode}_${rule} PROPERTIES LABELS conformance
-      TIMEOUT 240 ENVIRONMENT "${CWP_SYNC_ENV}")
-  endforeach()
+    set_tests_properties(conform.sync_${C_NAME} PROPERTIES LABELS conformance TIMEOUT 240
+      ENVIRONMENT "${CWP_SYNC_ENV}")
+  endfunction()
+  set(SB "$<TARGET_FILE:sync_broken>")
+
+  # Each broken tool fails the rule it breaks, in the scenario made for it.
+  sync_check(NAME catches_clear_absent RC 1 ARGS "--sync-cmd|${SB} clear-absent"
+    MATCH "\nPLAN-02 +[0-9]+ +FAIL|FAIL plan-02-items-gone-from-source-not-cleared")
+  sync_check(NAME catches_clear_after_failed_read RC 1 ARGS "--sync-cmd|${SB} clear-absent"
+    MATCH "\nREAD-05 +[0-9]+ +FAIL|FAIL read-05-failed-read-after-good-run-never-clears[^\n]*\n(    [^\n]*\n)*    step 2: [+] destination: unexpected POST")
+  sync_check(NAME catches_ignored_sessions RC 1 ARGS "--sync-cmd|${SB} ignore-sessions"
+    MATCH "\nAPPLY-01 +[0-9]+ +FAIL|FAIL apply-01-active-session")
+  sync_check(NAME catches_source_item_ids RC 1 ARGS "--sync-cmd|${SB} source-ids"
+    MATCH "\nRES-01 +[0-9]+ +FAIL|\nRES-02 +[0-9]+ +FAIL|FAIL res-01-colliding-item-ids-never-used")
 
   # A tool that hangs is killed after --timeout and fails its scenario.
-  add_test(NAME conform.sync_timeout_kills_a_hung_tool
-    COMMAND ${CMAKE_COMMAND}
-      "-DCMD=$<TARGET_FILE:cwprogress>|conform|--scenarios|${CWP_SCENARIOS}|--rule|APPLY-01|--timeout|0.5|--sync-cmd|sleep 30"
-      -DRC=1 "-DMATCH=ran longer than 0.5 s and was killed|\nAPPLY-01 +1 +FAIL"
-      -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/doubles/conform_check.cmake)
-  set_tests_properties(conform.sync_timeout_kills_a_hung_tool PROPERTIES LABELS conformance
-    TIMEOUT 60)
+  sync_check(NAME timeout_kills_a_hung_tool RC 1
+    ARGS "--rule|APPLY-01|--timeout|0.5|--sync-cmd|sleep 30"
+    MATCH "ran longer than 0.5 s and was killed|\nAPPLY-01 +1 +FAIL")
   # No scenario folder: a usage error that names the folder.
   add_test(NAME conform.sync_no_scenarios_exits_2
     COMMAND ${CMAKE_COMMAND}
       "-DCMD=$<TARGET_FILE:cwprogress>|conform|--scenarios|${CMAKE_CURRENT_BINARY_DIR}/no-such-dir|--sync-cmd|true"
-      -DRC=2 "-DMATCH=no scenario \\(a folder with scenario.json\\) in .*no-such-dir"
+      -DRC=2 "-DMATCH=no scenario [(]a folder with scenario.json[)] in .*no-such-dir"
       -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/doubles/conform_check.cmake)
   set_tests_properties(conform.sync_no_scenarios_exits_2 PROPERTIES LABELS conformance TIMEOUT 60)
 endif()
