@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lock.h"
 #include "opts.h"
 #include "pair.h"
 #include "report.h"
@@ -30,6 +31,8 @@ static void usage(FILE *f)
 		"                       default $XDG_STATE_HOME/cwprogress/sync-<time>.jsonl\n"
 		"      --explain        list every key with its decision and reason\n"
 		"      --max-in-flight N  concurrent writes per server (1-64)\n"
+		"      --lock-timeout S wait up to S seconds (default 60) for another run\n"
+		"                       against the same destination user to finish\n"
 		"      --ca-file FILE   trust this CA bundle (PEM) for both servers\n"
 		"      --insecure       do NOT verify TLS certificates (spelled out only)\n"
 		"  -v, --verbose        print warnings and request counts\n"
@@ -64,6 +67,7 @@ enum {
 	OPT_INSECURE,
 	OPT_CA_FILE,
 	OPT_IN_FLIGHT,
+	OPT_LOCK_TIMEOUT,
 };
 
 int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
@@ -79,6 +83,7 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
 	    {"max-in-flight", required_argument, NULL, OPT_IN_FLIGHT},
+	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -87,6 +92,7 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 	const char *config = NULL, *plan_out = NULL, *journal = NULL, *ca_file = NULL;
 	bool dry = false, two_way = false, json = false, explain = false, insecure = false;
 	int verbosity = 0, in_flight = 0, rc = CWP_EXIT_USAGE;
+	long lock_timeout_ms = 60000;
 	char errbuf[1024];
 	cwp__pair pair;
 	cwp__creds creds[2];
@@ -138,6 +144,13 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 			in_flight = (int)v;
 			break;
 		}
+		case OPT_LOCK_TIMEOUT:
+			if (cwp__lock_timeout_parse(&lock_timeout_ms, optarg) != 0) {
+				fprintf(err, "cwprogress sync: --lock-timeout must be 0-86400 "
+					     "seconds\n");
+				goto done;
+			}
+			break;
 		case 'v':
 			verbosity = 1;
 			break;
@@ -207,6 +220,7 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 	o.warn = &runsink;
 	o.max_in_flight = in_flight;
 	o.catch_signals = true;
+	o.lock_timeout_ms = lock_timeout_ms;
 
 	if (!json && verbosity >= 0)
 		fprintf(out, "%scwprogress sync%s  %s %s %s  (%s%s)\n", cwp__so(&term, CWP__BOLD),

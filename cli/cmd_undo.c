@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "opts.h"
 #include "journal.h"
+#include "lock.h"
 #include "pair.h"
 #include "report.h"
 #include "sync.h"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"      --json           print the report as JSON\n"
 		"      --ca-file FILE   trust this CA bundle (PEM)\n"
 		"      --insecure       do NOT verify TLS certificates (spelled out only)\n"
+		"      --lock-timeout S wait up to S seconds (default 60) for a run against\n"
+		"                       the same destination user to finish\n"
 		"  -v, --verbose / -q, --quiet\n"
 		"  -h, --help\n"
 		"\n"
@@ -52,7 +55,7 @@ static void usage(FILE *f)
 
 static const char *const side_names[2] = {"source", "destination"};
 
-enum { OPT_JOURNAL = 256, OPT_JSON, OPT_CA_FILE, OPT_INSECURE };
+enum { OPT_JOURNAL = 256, OPT_JSON, OPT_CA_FILE, OPT_INSECURE, OPT_LOCK_TIMEOUT };
 
 static void on_redact(void *payload, char *msg)
 {
@@ -242,6 +245,7 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
+	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -250,6 +254,8 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 	const char *config = NULL, *own_journal = NULL, *ca_file = NULL, *path = NULL;
 	bool dry = false, json = false, insecure = false;
 	int verbosity = 0, rc = CWP_EXIT_USAGE;
+	long lock_timeout_ms = 60000;
+	cwp__lock *lock = NULL;
 	char errbuf[1024], jpath[4096];
 	cwp_undo *u = NULL;
 	cwp__pair pair;
@@ -285,6 +291,13 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 			if (!cwp__opt_insecure_ok(err, "undo", argv))
 				goto done;
 			insecure = true;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (cwp__lock_timeout_parse(&lock_timeout_ms, optarg) != 0) {
+				fprintf(err, "cwprogress undo: --lock-timeout must be 0-86400 "
+					     "seconds\n");
+				goto done;
+			}
 			break;
 		case 'v':
 			verbosity = 1;
@@ -348,6 +361,13 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 		}
 		own_journal = jpath;
 	}
+	/* APPLY-12: no sync or other undo writes this user meanwhile. */
+	const cwp__endpoint *d = need[1] ? &eps[1] : &eps[0];
+	if (!dry && cwp__lock_take(&lock, d->url, d->user_id ? d->user_id : d->username, "undo",
+				   lock_timeout_ms, errbuf, sizeof(errbuf)) != 0) {
+		fprintf(err, "cwprogress undo: %s\n", cwp__redact(errbuf));
+		goto done;
+	}
 #ifndef CWP_HAVE_CLIENT
 	(void)ca_file;
 	fprintf(err, "cwprogress undo: built without emby_client\n");
@@ -378,6 +398,7 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 		print_human(u, path, shown, dry, &term);
 #endif
 done:
+	cwp__lock_release(lock);
 	cJSON_free(meta);
 	for (int s = 0; s < 2; s++) {
 		if (owned[s])

@@ -46,19 +46,18 @@ static int mkdir_p(char *path)
 	return 0;
 }
 
-int cwp__journal_default_path(char *buf, size_t bufsz, const char *command, char *err, size_t errsz)
+int cwp__state_dir(char *dir, size_t dirsz, char *err, size_t errsz)
 {
-	char dir[4096];
 	const char *state = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
 	int n;
 	if (state && state[0] == '/')
-		n = snprintf(dir, sizeof(dir), "%s/cwprogress", state);
+		n = snprintf(dir, dirsz, "%s/cwprogress", state);
 	else if (home && *home)
-		n = snprintf(dir, sizeof(dir), "%s/.local/state/cwprogress", home);
+		n = snprintf(dir, dirsz, "%s/.local/state/cwprogress", home);
 	else
-		n = snprintf(dir, sizeof(dir), "./cwprogress-journals");
-	if (n < 0 || (size_t)n >= sizeof(dir)) {
+		n = snprintf(dir, dirsz, "./cwprogress-journals");
+	if (n < 0 || (size_t)n >= dirsz) {
 		snprintf(err, errsz, "journal directory path too long");
 		return CWP_ERANGE;
 	}
@@ -67,9 +66,18 @@ int cwp__journal_default_path(char *buf, size_t bufsz, const char *command, char
 			 strerror(errno));
 		return CWP_EIO;
 	}
+	return 0;
+}
+
+int cwp__journal_default_path(char *buf, size_t bufsz, const char *command, char *err, size_t errsz)
+{
+	char dir[4096];
+	int rc = cwp__state_dir(dir, sizeof(dir), err, errsz);
+	if (rc)
+		return rc;
 	char id[64];
 	run_id(id, sizeof(id));
-	n = snprintf(buf, bufsz, "%s/%s-%s.jsonl", dir, command, id);
+	int n = snprintf(buf, bufsz, "%s/%s-%s.jsonl", dir, command, id);
 	if (n < 0 || (size_t)n >= bufsz) {
 		snprintf(err, errsz, "journal path too long");
 		return CWP_ERANGE;

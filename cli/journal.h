@@ -23,6 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The folder of journals and run locks: $XDG_STATE_HOME/cwprogress (or
+ * ~/.local/state/cwprogress), created 0700 when missing. */
+int cwp__state_dir(char *dir, size_t dirsz, char *err, size_t errsz);
+
 /* $XDG_STATE_HOME/cwprogress (default ~/.local/state/cwprogress), created
  * 0700 when missing, + "/<command>-YYYYMMDDTHHMMSSZ-<pid>.jsonl". */
 int cwp__journal_default_path(char *buf, size_t bufsz, const char *command, char *err,

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "journal.h"
+#include "lock.h"
 #include "token.h"
 
 #ifdef CWP_HAVE_CLIENT
@@ -84,6 +85,8 @@ static int run_engine(cwp_sync_result **out, const cwp__sync_opts *o,
 	so.journal_path = journal;
 	so.command = o->command ? o->command : "sync";
 	so.plan_out = o->plan_out;
+	so.only = o->only;
+	so.n_only = o->n_only;
 	char *meta = servers_json(o);
 	so.journal_meta = meta;
 	for (int s = 0; s < 2; s++) {
@@ -125,6 +128,12 @@ int cwp__sync_pair(cwp_sync_result **out, const cwp__sync_opts *o, char *err, si
 	char jpath[4096];
 	const char *journal = o->journal_path;
 	int rc = CWP_EXIT_USAGE;
+	cwp__lock *lock = NULL;
+	const cwp__endpoint *d = o->side[1];
+	if (!o->dry_run && !o->no_lock &&
+	    cwp__lock_take(&lock, d->url, d->user_id ? d->user_id : d->username,
+			   o->command ? o->command : "sync", o->lock_timeout_ms, err, errsz) != 0)
+		goto done;
 	for (int s = 0; s < 2; s++) {
 		bars[s].term = o->term;
 		bars[s].label = o->side[s]->label ? o->side[s]->label : side_names[s];
@@ -147,6 +156,7 @@ done:
 		cwp__bar_clear(o->term);
 	for (int s = 0; s < 2; s++)
 		emby_client_free(cl[s]);
+	cwp__lock_release(lock);
 	cwp__redact(err);
 	return rc;
 }

@@ -34,11 +34,18 @@ typedef struct cwp__sync_opts {
 	cwp__warn_sink *warn;     /* prints warnings; may be NULL */
 	int max_in_flight;        /* 0: the endpoints' or the client's default */
 	bool catch_signals;       /* SIGINT/SIGTERM stop the run (APPLY-11) */
+	const char *const *only;  /* restrict to these source item ids (a webhook's) */
+	size_t n_only;
+	/* APPLY-12: the run holds the destination user's run lock, waiting
+	 * up to lock_timeout_ms for another run (0: no wait); no_lock for
+	 * runs that cannot meet another (the demo's private mocks). */
+	long lock_timeout_ms;
+	bool no_lock;
 } cwp__sync_opts;
 
 /* Run one sync between the two endpoints. 0 with *out set, or
  * CWP_EXIT_USAGE with a (redacted) message in err when the clients cannot
- * be set up. */
+ * be set up or another run holds the destination user (APPLY-12). */
 int cwp__sync_pair(cwp_sync_result **out, const cwp__sync_opts *o, char *err, size_t errsz);
 
 /* The verbs with their output streams, so that tests run them in-process

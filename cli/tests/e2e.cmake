@@ -61,6 +61,9 @@ if(TARGET mock_emby AND TARGET emby_client)
     TIMEOUT 300
     CASES
       undo_gives_back_an_unwatch_before_a_refused_write
-      undo_leaves_progress_made_since_the_run)
+      undo_leaves_progress_made_since_the_run
+      sync_sigint_mid_write_then_undo
+      sync_second_run_waits_then_names_the_other
+      sync_takes_over_a_stale_lock)
   target_include_directories(e2e_undo PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()
