@@ -1,7 +1,8 @@
 /* soak: repeated syncs between two in-process mock Emby servers with random
  * faults, for a set time (docs/RELIABILITY.md, "Soak"). Each round starts
  * from the fixtures' state (cli/tests/fixtures/e2e-src, e2e-dst), puts 1-3
- * random faults on random requests, runs `cwprogress sync` in this process,
+ * random faults on random requests, runs a sync through the engine's API
+ * (cwp_sync_run with two Emby providers, as the command line does),
  * and checks the invariants of the fault matrix (cli/tests/faults.c):
  *
  *   - the source is untouched (one-way);
@@ -35,8 +36,9 @@
 #include <cjson/cJSON.h>
 #include "cwp/json.h"
 
+#include "cwp/sync.h"
+#include "emby/provider.h"
 #include "mock_emby/mock_emby.h"
-#include "sync.h"
 
 #ifndef CWP_SOURCE_DIR
 #define CWP_SOURCE_DIR "."
@@ -210,10 +212,9 @@ static size_t ids_of(const cJSON *a, const cJSON *b, const char **ids, size_t ca
 
 typedef struct world {
 	mock_emby *src, *dst;
-	char dir[PATH_MAX - 64], pair[PATH_MAX], journal[PATH_MAX];
+	char dir[PATH_MAX - 64], journal[PATH_MAX];
 	cJSON *final;   /* the destination after a clean run */
 	cJSON *runtime; /* destination item id -> RunTimeTicks */
-	FILE *devnull;
 } world;
 
 static void start(world *w)
@@ -232,31 +233,8 @@ static void start(world *w)
 	snprintf(w->dir, sizeof(w->dir), "%s/cwp-soak-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(w->dir))
 		die("mkdtemp: %s", strerror(errno));
-	snprintf(w->pair, sizeof(w->pair), "%s/pair.json", w->dir);
 	snprintf(w->journal, sizeof(w->journal), "%s/journal.jsonl", w->dir);
 	setenv("XDG_STATE_HOME", w->dir, 1);
-	setenv("SOAK_SRC_TOKEN", SRC_TOKEN, 1);
-	setenv("SOAK_DST_TOKEN", DST_TOKEN, 1);
-	FILE *f = fopen(w->pair, "w");
-	if (!f)
-		die("cannot write %s", w->pair);
-	char knobs[512];
-	snprintf(knobs, sizeof(knobs),
-		 "\"page_size\": 4, \"max_in_flight\": 2, \"timeout_ms\": %d, "
-		 "\"connect_timeout_ms\": %d, \"backoff_ms\": 5, \"max_attempts\": 3, "
-		 "\"max_response_bytes\": 65536",
-		 TIMEOUT_MS, TIMEOUT_MS);
-	fprintf(f,
-		"{\"source\": {\"url\": \"%s\", \"user_id\": \"%s\", \"token_env\": "
-		"\"SOAK_SRC_TOKEN\", \"label\": \"src\", %s},\n"
-		" \"destination\": {\"url\": \"%s\", \"user_id\": \"%s\", \"token_env\": "
-		"\"SOAK_DST_TOKEN\", \"label\": \"dst\", %s},\n"
-		" \"features\": {\"progress\": {\"remove\": true, \"replay_enabled\": true}}}\n",
-		mock_emby_url(w->src), SRC_USER, knobs, mock_emby_url(w->dst), DST_USER, knobs);
-	fclose(f);
-	w->devnull = fopen("/dev/null", "w");
-	if (!w->devnull)
-		die("cannot open /dev/null");
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/cli/tests/fixtures/e2e-dst/items.json", CWP_SOURCE_DIR);
 	char *text = slurp(path);
@@ -281,20 +259,56 @@ static void stop(world *w)
 	mock_emby_stop(w->dst);
 	cJSON_Delete(w->final);
 	cJSON_Delete(w->runtime);
-	fclose(w->devnull);
 	remove(w->journal);
-	remove(w->pair);
 	char sub[PATH_MAX + 32];
 	snprintf(sub, sizeof(sub), "%s/cwprogress", w->dir);
 	rmdir(sub);
 	rmdir(w->dir);
 }
 
+/* One side's client with the soak's short knobs (READ-07/08). */
+static emby_client *soak_client(mock_emby *m, const char *user, const char *token,
+				const char *label)
+{
+	emby_options eo = EMBY_OPTIONS_INIT;
+	eo.base_url = mock_emby_url(m);
+	eo.user_id = user;
+	eo.token = token;
+	eo.label = label;
+	eo.page_size = 4;
+	eo.max_in_flight = 2;
+	eo.total_timeout_ms = TIMEOUT_MS;
+	eo.connect_timeout_ms = TIMEOUT_MS;
+	eo.backoff_ms = 5;
+	eo.max_attempts = 3;
+	eo.max_body = 65536;
+	emby_client *c = NULL;
+	if (emby_client_new(&c, &eo) != 0)
+		die("client: %s", cwp_error_last());
+	return c;
+}
+
+/* One run through the engine's API (remove and replay on), fresh clients
+ * each time as a command line run has; the outcome is its exit status. */
 static int sync_once(world *w)
 {
-	char *argv[] = {"sync", "--config", w->pair, "--journal", w->journal, "-q", NULL};
+	emby_client *cl[2] = {soak_client(w->src, SRC_USER, SRC_TOKEN, "src"),
+			      soak_client(w->dst, DST_USER, DST_TOKEN, "dst")};
+	cwp_sync_provider p[2];
+	emby_provider_init(&p[0], cl[0]);
+	emby_provider_init(&p[1], cl[1]);
+	cwp_sync_options o = CWP_SYNC_OPTIONS_INIT;
+	o.config.remove = true;
+	o.config.replay_enabled = true;
+	o.journal_path = w->journal;
 	remove(w->journal);
-	int rc = cwp__cmd_sync(6, argv, w->devnull, w->devnull);
+	cwp_sync_result *res = NULL;
+	int rc = cwp_sync_run(&res, &p[0], &p[1], &o) == 0
+		     ? (int)cwp_sync_result_summary(res)->outcome
+		     : -1;
+	cwp_sync_result_free(res);
+	emby_client_free(cl[0]);
+	emby_client_free(cl[1]);
 	S.runs++;
 	if (rc >= 0 && rc < 4)
 		S.by_exit[rc]++;
