@@ -392,7 +392,7 @@ static bool secret_valid(const char *s)
 static int listen_spec(char *out, size_t n, const char *l, char *err, size_t errsz)
 {
 	const char *colon = l ? strrchr(l, ':') : NULL;
-	char host[64];
+	char host[64] = "";
 	long port = -1;
 	if (colon && (size_t)(colon - l) < sizeof host) {
 		memcpy(host, l, (size_t)(colon - l));

@@ -74,7 +74,7 @@ static void demo_writes_exactly_the_expected_items(void **state)
 	snprintf(save, sizeof(save), "%s/save", dir);
 	e2e_env e;
 	memset(&e, 0, sizeof(e));
-	e2e_run(&e, cwp__cmd_demo, "demo", "--fixtures", fixtures, "--save", save, NULL);
+	e2e_run(&e, cwp__cmd_demo, "demo", "--fixtures", fixtures, "--save", save, (char *)NULL);
 	if (e.rc != 0)
 		fail_msg("demo exit %d\n%s\n%s", e.rc, e.out, e.err);
 	assert_non_null(strstr(e.out, "the second run found nothing to write"));
@@ -187,7 +187,7 @@ static void demo_twoway_converges(void **state)
 	snprintf(fixtures, sizeof(fixtures), "%s/mock_emby/fixtures", CWP_SOURCE_DIR);
 	e2e_env e;
 	memset(&e, 0, sizeof(e));
-	e2e_run(&e, cwp__cmd_demo, "demo", "--fixtures", fixtures, "--two-way", NULL);
+	e2e_run(&e, cwp__cmd_demo, "demo", "--fixtures", fixtures, "--two-way", (char *)NULL);
 	if (e.rc != 0)
 		fail_msg("demo --two-way exit %d\n%s\n%s", e.rc, e.out, e.err);
 	assert_non_null(strstr(e.out, "ok  the second run found nothing to write"));
@@ -201,7 +201,7 @@ static void demo_without_fixtures_exits_2_with_a_hint(void **state)
 	(void)state;
 	e2e_env e;
 	memset(&e, 0, sizeof(e));
-	e2e_run(&e, cwp__cmd_demo, "demo", "--fixtures", "/nonexistent-cwp-fixtures", NULL);
+	e2e_run(&e, cwp__cmd_demo, "demo", "--fixtures", "/nonexistent-cwp-fixtures", (char *)NULL);
 	assert_int_equal(e.rc, 2);
 	assert_non_null(strstr(e.err, "--fixtures"));
 	free(e.out);

@@ -21,8 +21,9 @@ char *e2e_slurp(const char *path)
 	for (;;) {
 		if (n + 1 >= cap) {
 			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
+			char *nb = realloc(buf, cap);
+			assert_non_null(nb);
+			buf = nb;
 		}
 		size_t r = fread(buf + n, 1, cap - n - 1, f);
 		if (!r)

@@ -13,9 +13,10 @@
 #include "sync.h"
 #include "cwp/json.h"
 
-#define SYNC(e, ...) e2e_run((e), cwp__cmd_sync, "sync", "--config", (e)->pair, __VA_ARGS__, NULL)
-#define DST          E2E_DST_USER
-#define SRC          E2E_SRC_USER
+#define SYNC(e, ...) \
+	e2e_run((e), cwp__cmd_sync, "sync", "--config", (e)->pair, __VA_ARGS__, (char *)NULL)
+#define DST E2E_DST_USER
+#define SRC E2E_SRC_USER
 
 static void expect_rc(const e2e_env *e, int want)
 {
@@ -279,14 +280,14 @@ static void sync_journal_then_undo_restores_previous_userdata(void **state)
 
 	/* a dry undo reads, shows, and sends nothing */
 	mock_emby_journal_clear(e.dst);
-	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--dry-run", NULL);
+	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--dry-run", (char *)NULL);
 	expect_rc(&e, 0);
 	assert_int_equal_dec(e2e_posts(e.dst) + e2e_deletes(e.dst), 0);
 	assert_non_null(strstr(e.out, "9 would be restored"));
 
 	char undo_journal[PATH_MAX + 16];
 	snprintf(undo_journal, sizeof(undo_journal), "%s/undo.jsonl", e.dir);
-	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--journal", undo_journal, NULL);
+	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--journal", undo_journal, (char *)NULL);
 	expect_rc(&e, 0);
 	for (size_t i = 0; i < n; i++) {
 		char d[64];
@@ -486,7 +487,8 @@ static void sync_failed_confirm_lookup_never_clears(void **state)
 	/* How many item listings indexing the source takes: measured, so that
 	 * the fault hits exactly the lookups after it. */
 	setenv("CWPROGRESS_TOKEN", E2E_SRC_TOKEN, 1);
-	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC, NULL);
+	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC,
+		(char *)NULL);
 	unsetenv("CWPROGRESS_TOKEN");
 	expect_rc(&e, 0);
 	size_t listings = mock_emby_count(e.src, "GET", "/Users/*/Items");
@@ -542,7 +544,7 @@ static void sync_config_errors_exit_2(void **state)
 	SYNC(&e, "--journal", e.journal);
 	expect_rc(&e, 2);
 	assert_null(strstr(e.err, E2E_SRC_TOKEN));
-	e2e_run(&e, cwp__cmd_sync, "sync", NULL);
+	e2e_run(&e, cwp__cmd_sync, "sync", (char *)NULL);
 	expect_rc(&e, 2);
 	assert_int_equal_dec(
 	    mock_emby_count(e.src, NULL, "/*") + mock_emby_count(e.dst, NULL, "/*"), 0);
@@ -615,24 +617,25 @@ static void tokens_appear_nowhere(void **state)
 				 {"--two-way", "--json", NULL, NULL}};
 	for (size_t r = 0; r < 4; r++) {
 		e2e_run(&e, cwp__cmd_sync, "sync", "--config", e.pair, "--journal", e.journal,
-			runs[r][0], runs[r][1], runs[r][2], NULL);
+			runs[r][0], runs[r][1], runs[r][2], (char *)NULL);
 		assert_no_token("sync stdout", e.out);
 		assert_no_token("sync stderr", e.err);
 	}
-	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--journal", undo_j, "-v", NULL);
+	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--journal", undo_j, "-v", (char *)NULL);
 	assert_no_token("undo stdout", e.out);
 	assert_no_token("undo stderr", e.err);
-	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--dry-run", "--json", NULL);
+	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--dry-run", "--json", (char *)NULL);
 	assert_no_token("undo --json", e.out);
 	setenv("CWPROGRESS_TOKEN", E2E_SRC_TOKEN, 1);
 	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC, "-v",
-		NULL);
+		(char *)NULL);
 	expect_rc(&e, 0);
 	assert_no_token("index stdout", e.out);
 	assert_no_token("index stderr", e.err);
 	/* a wrong token: the error names the server, not the token */
 	setenv("CWPROGRESS_TOKEN", "e2e-wrong-TOKEN-000", 1);
-	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC, NULL);
+	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC,
+		(char *)NULL);
 	expect_rc(&e, 3);
 	assert_null(strstr(e.err, "e2e-wrong-TOKEN-000"));
 	unsetenv("CWPROGRESS_TOKEN");
@@ -662,7 +665,8 @@ static void index_prints_progress_index(void **state)
 	e2e_env e;
 	e2e_start(&e, "e2e-src", "e2e-dst", NULL);
 	setenv("CWPROGRESS_TOKEN", E2E_SRC_TOKEN, 1);
-	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC, NULL);
+	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC,
+		(char *)NULL);
 	unsetenv("CWPROGRESS_TOKEN");
 	expect_rc(&e, 0);
 	cJSON *idx = e2e_json_out(&e);
@@ -676,7 +680,8 @@ static void index_prints_progress_index(void **state)
 	cJSON_Delete(idx);
 	/* no token → usage error, nothing sent */
 	mock_emby_journal_clear(e.src);
-	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC, NULL);
+	e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user", SRC,
+		(char *)NULL);
 	expect_rc(&e, 2);
 	assert_int_equal_dec(mock_emby_count(e.src, NULL, "/*"), 0);
 	e2e_stop(&e);

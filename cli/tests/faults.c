@@ -284,6 +284,7 @@ static size_t item_ids(const cJSON *a, const cJSON *b, const char **ids, size_t 
 		{
 			bool dup = false;
 			for (size_t i = 0; i < n && !dup; i++)
+				/* cppcheck-suppress uninitvar ; ids[0..n) are set below first */
 				dup = !strcmp(ids[i], it->string);
 			if (!dup && n < cap)
 				ids[n++] = it->string;
@@ -326,7 +327,7 @@ static void start(e2e_env *e)
 static cJSON *run_sync(e2e_env *e, const char *journal)
 {
 	e2e_run(e, cwp__cmd_sync, "sync", "--config", e->pair, "--journal", journal, "--json",
-		NULL);
+		(char *)NULL);
 	T.runs++;
 	cJSON *rep = cwp_json_parse_str(e->out);
 	if (!rep)

@@ -120,7 +120,7 @@ static void record(rt *t, mock_emby *m, const char *user, const char *token, con
 {
 	setenv("CWPROGRESS_TOKEN", token, 1);
 	e2e_run(&t->e, cwp__cmd_record, "record", "--server", mock_emby_url(m), "--user", user,
-		"--out", outdir, a1, a2, a3, a4, NULL);
+		"--out", outdir, a1, a2, a3, a4, (char *)NULL);
 	unsetenv("CWPROGRESS_TOKEN");
 }
 
@@ -131,10 +131,10 @@ static char *index_of(rt *t, mock_emby *m, const char *user, const char *token, 
 	setenv("CWPROGRESS_TOKEN", token, 1);
 	if (lib)
 		e2e_run(&t->e, cwp__cmd_index, "index", "--server", mock_emby_url(m), "--user",
-			user, "--library", lib, NULL);
+			user, "--library", lib, (char *)NULL);
 	else
 		e2e_run(&t->e, cwp__cmd_index, "index", "--server", mock_emby_url(m), "--user",
-			user, NULL);
+			user, (char *)NULL);
 	unsetenv("CWPROGRESS_TOKEN");
 	char *s = strdup(t->e.out);
 	assert_non_null(s);
@@ -233,10 +233,10 @@ static cJSON *dry_run_report(rt *t, const char *pair, bool two_way)
 	in_dir(journal, sizeof(journal), t, "journal.jsonl");
 	if (two_way)
 		e2e_run(&t->e, cwp__cmd_sync, "sync", "--config", pair, "--dry-run", "--json",
-			"--two-way", "--journal", journal, NULL);
+			"--two-way", "--journal", journal, (char *)NULL);
 	else
 		e2e_run(&t->e, cwp__cmd_sync, "sync", "--config", pair, "--dry-run", "--json",
-			"--journal", journal, NULL);
+			"--journal", journal, (char *)NULL);
 	expect_rc(t, 0);
 	cJSON *r = e2e_json_out(&t->e);
 	static const char *const drop_top[] = {"elapsed_ms", "phase_ms", "journal"};
@@ -617,7 +617,7 @@ static void record_never_writes_the_token(void **state)
 	assert_int_equal(chmod(tf, 0600), 0);
 	in_dir(out, sizeof(out), &t, "rec2");
 	e2e_run(&t.e, cwp__cmd_record, "record", "--server", mock_emby_url(t.orig), "--user",
-		PRIV_USER, "--out", out, "--token-file", tf, NULL);
+		PRIV_USER, "--out", out, "--token-file", tf, (char *)NULL);
 	expect_rc(&t, 0);
 	grep_tree(out, PRIV_TOKEN, 0);
 	/* the recording replays with its own token, not the server's */
@@ -774,7 +774,7 @@ static void record_failed_read_exits_3_and_leaves_nothing(void **state)
 	t.orig = NULL;
 	setenv("CWPROGRESS_TOKEN", DEMO_A_TOKEN, 1);
 	e2e_run(&t.e, cwp__cmd_record, "record", "--server", url, "--user", DEMO_A_USER, "--out",
-		out, NULL);
+		out, (char *)NULL);
 	unsetenv("CWPROGRESS_TOKEN");
 	expect_rc(&t, 3);
 	assert_nothing_left(&t, out, before);
@@ -822,7 +822,7 @@ static void record_bad_arguments_exit_2(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *const *a = cases[i].argv;
 		e2e_run(&t.e, cwp__cmd_record, "record", a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-			a[7], a[8], a[9], a[10], NULL);
+			a[7], a[8], a[9], a[10], (char *)NULL);
 		if (t.e.rc != 2)
 			fail_msg("%s: exit %d, expected 2\n%s", cases[i].why, t.e.rc, t.e.err);
 		if (strlen(t.e.err) < 10)
@@ -839,7 +839,7 @@ static void record_bad_arguments_exit_2(void **state)
 	};
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		e2e_run(&t.e, cwp__cmd_record, "record", "--server", url, "--user", DEMO_A_USER,
-			"--out", out, forms[i][0], forms[i][1], NULL);
+			"--out", out, forms[i][0], forms[i][1], (char *)NULL);
 		if (t.e.rc != 2)
 			fail_msg("%s: exit %d, expected 2", forms[i][0], t.e.rc);
 		if (strstr(t.e.err, DEMO_A_TOKEN) || strstr(t.e.out, DEMO_A_TOKEN))
@@ -848,7 +848,7 @@ static void record_bad_arguments_exit_2(void **state)
 	/* no token at all */
 	unsetenv("CWPROGRESS_TOKEN");
 	e2e_run(&t.e, cwp__cmd_record, "record", "--server", url, "--user", DEMO_A_USER, "--out",
-		out, NULL);
+		out, (char *)NULL);
 	expect_rc(&t, 2);
 	assert_non_null(strstr(t.e.err, "CWPROGRESS_TOKEN"));
 	/* nothing was sent, nothing written, the full directory untouched */

@@ -22,9 +22,10 @@
 #include "e2e_support.h"
 #include "sync.h"
 
-#define SYNC(e, ...) e2e_run((e), cwp__cmd_sync, "sync", "--config", (e)->pair, __VA_ARGS__, NULL)
-#define DST          E2E_DST_USER
-#define SRC          E2E_SRC_USER
+#define SYNC(e, ...) \
+	e2e_run((e), cwp__cmd_sync, "sync", "--config", (e)->pair, __VA_ARGS__, (char *)NULL)
+#define DST E2E_DST_USER
+#define SRC E2E_SRC_USER
 
 static void expect_rc(const e2e_env *e, int want)
 {
@@ -309,16 +310,17 @@ static void token_never_read_from_argv(void **state)
 		setenv("CWPROGRESS_TOKEN", "", 1);
 		unsetenv("CWPROGRESS_TOKEN");
 		e2e_run(&e, cwp__cmd_index, "index", "--server", mock_emby_url(e.src), "--user",
-			SRC, forms[i][0], forms[i][1], NULL);
+			SRC, forms[i][0], forms[i][1], (char *)NULL);
 		if (e.rc != 2)
 			fail_msg("index %s: exit %d, expected 2", forms[i][0], e.rc);
 		assert_no_token("index's refusal of a token argument", e.err);
-		e2e_run(&e, cwp__cmd_undo, "undo", e.journal, forms[i][0], forms[i][1], NULL);
+		e2e_run(&e, cwp__cmd_undo, "undo", e.journal, forms[i][0], forms[i][1],
+			(char *)NULL);
 		if (e.rc != 2)
 			fail_msg("undo %s: exit %d, expected 2", forms[i][0], e.rc);
 		assert_no_token("undo's refusal of a token argument", e.err);
 		if (forms[i][0][0] == '-') {
-			e2e_run(&e, cwp__cmd_demo, "demo", forms[i][0], forms[i][1], NULL);
+			e2e_run(&e, cwp__cmd_demo, "demo", forms[i][0], forms[i][1], (char *)NULL);
 			if (e.rc != 2)
 				fail_msg("demo %s: exit %d, expected 2", forms[i][0], e.rc);
 			assert_no_token("demo's refusal of a token argument", e.err);

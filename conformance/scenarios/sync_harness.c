@@ -62,6 +62,7 @@ char *ch_slurp(const char *path)
 			buf = nb;
 			cap *= 2;
 		}
+		/* cppcheck-suppress nullPointerArithmeticRedundantCheck ; buf is set here */
 		size_t r = fread(buf + n, 1, cap - n - 1, f);
 		if (!r)
 			break;

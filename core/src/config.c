@@ -185,6 +185,7 @@ static void store(cwp_config *c, const struct key *k, const union value *v)
 		*(int64_t *)p = v->i;
 		break;
 	case K_PERCENT:
+		/* cppcheck-suppress invalidPointerCast ; p is a double member (offsetof) */
 		*(double *)p = v->d;
 		break;
 	case K_MODE:
