@@ -180,10 +180,11 @@ static int write_pair(srun *r, const cwp_scenario_step *st)
 		set_str(progress_of(p), "mode", "two-way");
 	char *text = p ? cJSON_Print(p) : NULL;
 	FILE *f = text ? fopen(r->pair, "w") : NULL;
-	if (f && fputs(text, f) != EOF && fclose(f) == 0)
-		rc = 0;
-	else if (f)
-		fclose(f);
+	if (f) { /* closed exactly once, also when fclose itself fails */
+		bool written = fputs(text, f) != EOF;
+		if (fclose(f) == 0 && written)
+			rc = 0;
+	}
 	cJSON_free(text);
 	cJSON_Delete(p);
 	return rc;
