@@ -11,6 +11,8 @@
 #include "opts.h"
 #include "pair.h"
 #include "report.h"
+#include "household.h"
+#include "service.h"
 #include "sync.h"
 #include "token.h"
 
@@ -35,6 +37,9 @@ static void usage(FILE *f)
 		"                       against the same destination user to finish\n"
 		"      --ca-file FILE   trust this CA bundle (PEM) for both servers\n"
 		"      --insecure       do NOT verify TLS certificates (spelled out only)\n"
+		"      --every DURATION run again and again (90s, 15m, 2h) until SIGINT/SIGTERM\n"
+		"      --listen ADDR:PORT  sync one item when Emby's webhook says it changed\n"
+		"                       (needs \"webhook\" in the pair file; docs/WEBHOOKS.md)\n"
 		"  -v, --verbose        print warnings and request counts\n"
 		"  -q, --quiet          print only failures\n"
 		"  -h, --help           this help\n"
@@ -68,6 +73,8 @@ enum {
 	OPT_CA_FILE,
 	OPT_IN_FLIGHT,
 	OPT_LOCK_TIMEOUT,
+	OPT_EVERY,
+	OPT_LISTEN,
 };
 
 int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
@@ -84,12 +91,16 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
 	    {"max-in-flight", required_argument, NULL, OPT_IN_FLIGHT},
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	    {"every", required_argument, NULL, OPT_EVERY},
+	    {"listen", required_argument, NULL, OPT_LISTEN},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *plan_out = NULL, *journal = NULL, *ca_file = NULL;
+	const char *listen = NULL;
+	int64_t every_ms = 0;
 	bool dry = false, two_way = false, json = false, explain = false, insecure = false;
 	int verbosity = 0, in_flight = 0, rc = CWP_EXIT_USAGE;
 	long lock_timeout_ms = 60000;
@@ -144,6 +155,18 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 			in_flight = (int)v;
 			break;
 		}
+		case OPT_EVERY:
+			if (cwp__duration_parse(&every_ms, optarg) != 0) {
+				fprintf(err,
+					"cwprogress sync: --every %s: expected a duration of 1s to "
+					"30d (90s, 15m, 2h)\n",
+					optarg);
+				goto done;
+			}
+			break;
+		case OPT_LISTEN:
+			listen = optarg;
+			break;
 		case OPT_LOCK_TIMEOUT:
 			if (cwp__lock_timeout_parse(&lock_timeout_ms, optarg) != 0) {
 				fprintf(err, "cwprogress sync: --lock-timeout must be 0-86400 "
@@ -177,6 +200,27 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 		goto done;
 	}
 
+	if (every_ms || listen || cwp__household_is(config)) {
+		/* Households, the schedule and webhooks (SVC-01..03). */
+		cwp__service_opts so = {.config = config,
+					.dry_run = dry,
+					.json = json,
+					.explain = explain,
+					.insecure = insecure,
+					.two_way = two_way,
+					.verbosity = verbosity,
+					.max_in_flight = in_flight,
+					.lock_timeout_ms = lock_timeout_ms,
+					.ca_file = ca_file,
+					.journal = journal,
+					.plan_out = plan_out,
+					.every_ms = every_ms,
+					.listen = listen,
+					.out = out,
+					.err = err};
+		rc = cwp__service_main(&so);
+		goto done;
+	}
 	cwp__term term;
 	cwp__term_init(&term, out, err, verbosity);
 	if (json)

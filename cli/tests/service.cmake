@@ -1,0 +1,17 @@
+# Households, the schedule and webhooks end to end (SVC-01..03, label e2e):
+# two in-process demo mocks, the service on a thread, the mock's player.
+if(TARGET mock_emby AND TARGET emby_client)
+  cwp_add_cmocka_test(NAME e2e_service
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/service_e2e.c
+    LIBS cwp_cli CURL::libcurl
+    LABEL e2e
+    TIMEOUT 120
+    CASES
+      household_names_resolved_each_pair_its_own_report
+      household_unreadable_pair_never_stops_the_other
+      household_bad_users_refused_before_any_write
+      every_stop_between_runs_exits_0_at_once
+      every_failed_run_then_a_good_one
+      webhook_stop_syncs_that_one_item)
+  target_compile_definitions(e2e_service PRIVATE CWP_HAVE_MOCK=1)
+endif()
