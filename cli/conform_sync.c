@@ -46,8 +46,12 @@ const char *cwp__conform_data_dir(const char *sub, char *out, size_t outsz)
 	}
 	if (slash) {
 		snprintf(out, outsz, "%s/../share/cwprogress/conformance/%s", exe, sub);
-		if (is_dir(out))
+		char *real = is_dir(out) ? realpath(out, NULL) : NULL;
+		if (real) {
+			snprintf(out, outsz, "%s", real);
+			free(real);
 			return out;
+		}
 	}
 	const char *roots[] = {CWP_SOURCE_DIR, "", CWP_INSTALL_DATADIR};
 	const char *mid[] = {"/conformance/", "", "/cwprogress/conformance/"};
@@ -488,6 +492,7 @@ int cwp__conform_sync_run(const cwp__sync_runner *s, const cwp__conform_opts *o)
 		cwp_scenario_list_free(dirs, n);
 		return CWP_EXIT_USAGE;
 	}
+	printf("cwprogress conform: %zu scenarios from %s\n", n, dir);
 	if (cwp__conform_report_new(&r.rep, "sync", o, stdout, stderr) != 0) {
 		cwp_scenario_list_free(dirs, n);
 		return CWP_EXIT_USAGE;
