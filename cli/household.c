@@ -47,7 +47,7 @@ static int parse_users(cwp__household *h, const cJSON *users, const char *path, 
 	const cJSON *u;
 	cJSON_ArrayForEach(u, users)
 	{
-		size_t i = h->n_users;
+		size_t i = h->n_users++; /* counted first: freed even when refused */
 		for (int s = 0; s < 2; s++) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(u, sides[s]);
 			if (!cJSON_IsString(v) || !v->valuestring[0] ||
@@ -62,7 +62,6 @@ static int parse_users(cwp__household *h, const cJSON *users, const char *path, 
 			if (is_hex32(v->valuestring))
 				h->users[i].user_id[s] = strdup(v->valuestring);
 		}
-		h->n_users++;
 	}
 	return 0;
 }
