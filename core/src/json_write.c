@@ -26,7 +26,7 @@ size_t cwp__fmt_u64(char *buf, uint64_t v)
 	return i;
 }
 
-void cwp__jb_put(cwp__jbuf *b, const char *s, size_t n)
+void cwp__jb_put_slow(cwp__jbuf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
@@ -47,13 +47,9 @@ void cwp__jb_put(cwp__jbuf *b, const char *s, size_t n)
 		b->p = p;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, s, n);
+	if (n)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
-}
-
-void cwp__jb_lit(cwp__jbuf *b, const char *s)
-{
-	cwp__jb_put(b, s, strlen(s));
 }
 
 /* A JSON string, escaped as cJSON escapes (UTF-8 bytes are kept as they are). */
@@ -189,8 +185,11 @@ void cwp__jb_cjson_number(cwp__jbuf *b, double d)
 		return;
 	}
 	n = snprintf(buf, sizeof(buf), "%1.15g", d);
-	double back = 0;
-	if (sscanf(buf, "%lg", &back) != 1 ||
+	/* cJSON reads it back with sscanf("%lg"); glibc's strtod gives the same
+	 * correctly rounded double, faster */
+	char *end = NULL;
+	double back = strtod(buf, &end);
+	if (end == buf ||
 	    !(fabs(back - d) <= (fabs(back) > fabs(d) ? fabs(back) : fabs(d)) * DBL_EPSILON))
 		n = snprintf(buf, sizeof(buf), "%1.17g", d);
 	cwp__jb_put(b, buf, (size_t)n);

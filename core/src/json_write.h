@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cwp/record.h"
 
@@ -19,8 +20,24 @@ typedef struct cwp__jbuf {
 
 /* Decimal digits of v (v >= 0) into buf; returns the length. */
 size_t cwp__fmt_u64(char *buf, uint64_t v);
-void cwp__jb_put(cwp__jbuf *b, const char *s, size_t n);
-void cwp__jb_lit(cwp__jbuf *b, const char *s);
+/* Grows the buffer, then appends (sets oom instead when it cannot). */
+void cwp__jb_put_slow(cwp__jbuf *b, const char *s, size_t n);
+
+/* Inline: the writers call these for every few bytes. */
+static inline void cwp__jb_put(cwp__jbuf *b, const char *s, size_t n)
+{
+	if (b->p && n <= b->cap - b->len) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	} else {
+		cwp__jb_put_slow(b, s, n);
+	}
+}
+
+static inline void cwp__jb_lit(cwp__jbuf *b, const char *s)
+{
+	cwp__jb_put(b, s, strlen(s));
+}
 /* A JSON string, escaped as cJSON escapes (UTF-8 bytes are kept as they are). */
 void cwp__jb_string(cwp__jbuf *b, const char *s);
 /* An integer: a JSON number while a double carries it exactly, else a string
