@@ -18,6 +18,8 @@
 
 #include "sync.h"
 #include "cwp/json.h"
+#include "cwp/sync.h"
+#include "emby/provider.h"
 
 const char *const ch_side_name[2] = {"source", "destination"};
 
@@ -348,6 +350,53 @@ done:
 	free(orig);
 	free(argv);
 	return e->rc;
+}
+
+static int engine_config(cwp_config *cfg, const cJSON *pair, char *err, size_t errsz)
+{
+	cwp_config init = CWP_CONFIG_INIT;
+	*cfg = init;
+	if (!pair)
+		return 0;
+	char *txt = cJSON_PrintUnformatted(pair);
+	int rc = txt ? cwp_config_parse(cfg, txt, strlen(txt), NULL) : CWP_ENOMEM;
+	cJSON_free(txt);
+	if (rc)
+		snprintf(err, errsz, "the pair's features: %s", cwp_error_last());
+	return rc ? -1 : 0;
+}
+
+int ch_sync_engine(ch_env *e, const cJSON *pair, bool dry_run, cwp_sync_result **out, char *err,
+		   size_t errsz)
+{
+	*out = NULL;
+	emby_client *cl[2] = {NULL, NULL};
+	cwp_sync_provider p[2];
+	cwp_sync_options o = CWP_SYNC_OPTIONS_INIT;
+	int rc = engine_config(&o.config, pair, err, errsz);
+	for (int s = 0; s < 2 && !rc; s++) {
+		emby_options eo = EMBY_OPTIONS_INIT;
+		eo.base_url = mock_emby_url(e->side[s].m);
+		eo.user_id = e->side[s].user;
+		eo.token = e->side[s].token;
+		eo.label = ch_side_name[s];
+		if (emby_client_new(&cl[s], &eo) != 0 || emby_provider_init(&p[s], cl[s]) != 0) {
+			snprintf(err, errsz, "%s: %s", ch_side_name[s], cwp_error_last());
+			rc = -1;
+		}
+	}
+	o.dry_run = dry_run;
+	o.journal_path = e->journal;
+	o.labels[0] = ch_side_name[0];
+	o.labels[1] = ch_side_name[1];
+	if (!rc && cwp_sync_run(out, &p[0], &p[1], &o) != 0) {
+		snprintf(err, errsz, "cwp_sync_run: %s", cwp_error_last());
+		rc = -1;
+	}
+	emby_client_free(cl[0]);
+	emby_client_free(cl[1]);
+	e->rc = *out ? (int)cwp_sync_result_summary(*out)->outcome : -1;
+	return rc;
 }
 
 cJSON *ch_journal(mock_emby *m)

@@ -61,6 +61,14 @@ int ch_write_pair(ch_env *e, const cJSON *pair, char *err, size_t errsz);
  * ARGS…` in-process; keeps rc/out/err in e. */
 int ch_sync(ch_env *e, const char *const *args, size_t nargs);
 
+/* Run the engine itself (cwp_sync_run with two Emby providers on the mocks,
+ * journal dir/journal.jsonl) with the pair's features.progress (`pair` may
+ * be NULL: the defaults), as `cwprogress sync` does without its printing.
+ * *out is the result (the caller frees it); 0, or -1 with a message. */
+struct cwp_sync_result;
+int ch_sync_engine(ch_env *e, const cJSON *pair, bool dry_run, struct cwp_sync_result **out,
+		   char *err, size_t errsz);
+
 /* A mock's request journal as JSON (the caller deletes it), or NULL. */
 cJSON *ch_journal(mock_emby *m);
 /* The path of a journal entry without any /emby prefix. */

@@ -158,18 +158,47 @@ static bool writes(cwp_sync_status s)
 	       s == CWP_SYNC_ROW_FAILED || s == CWP_SYNC_ROW_NOT_SENT;
 }
 
+static bool same_state(const cwp_sync_row *a, const cwp_sync_row *b)
+{
+	if (a->has_prev != b->has_prev)
+		return false;
+	if (!a->has_prev)
+		return true;
+	const cwp_target_state *x = &a->prev, *y = &b->prev;
+	return x->has_position == y->has_position && x->position_ms == y->position_ms &&
+	       x->has_last_played == y->has_last_played && x->last_played_at == y->last_played_at &&
+	       x->played == y->played && x->playing == y->playing;
+}
+
+/* Every field a dry run decides the same as the real run. */
+static bool same_row(const cwp_sync_row *a, const cwp_sync_row *b)
+{
+	return same_str(a->key, b->key) && a->dir == b->dir && a->target == b->target &&
+	       same_str(a->item_id, b->item_id) && a->plan_action == b->plan_action &&
+	       a->plan_reason == b->plan_reason && a->action == b->action &&
+	       a->reason == b->reason && same_str(a->unresolved, b->unresolved) &&
+	       a->write_ms == b->write_ms && a->unwatch_first == b->unwatch_first &&
+	       a->has_src_ms == b->has_src_ms && a->src_ms == b->src_ms &&
+	       a->has_dst_ms == b->has_dst_ms && a->dst_ms == b->dst_ms && same_state(a, b) &&
+	       writes(a->status) == writes(b->status) &&
+	       (writes(a->status) || a->status == b->status);
+}
+
+/* The summary but for what only the real run knows (written, failed). */
+static bool same_summary(const cwp_sync_summary *a, const cwp_sync_summary *b)
+{
+	return a->mode == b->mode && a->disabled == b->disabled && a->keys == b->keys &&
+	       a->upserts == b->upserts && a->clears == b->clears && a->skips == b->skips &&
+	       a->unresolved == b->unresolved && a->warnings == b->warnings &&
+	       !memcmp(a->by_reason, b->by_reason, sizeof(a->by_reason));
+}
+
 bool cwp_sync_result_same_plan(const cwp_sync_result *dry, const cwp_sync_result *real)
 {
-	if (dry->n_rows != real->n_rows)
+	if (dry->n_rows != real->n_rows || !same_summary(&dry->sum, &real->sum))
 		return false;
-	for (size_t i = 0; i < dry->n_rows; i++) {
-		const cwp_sync_row *a = &dry->rows[i], *b = &real->rows[i];
-		if (!same_str(a->key, b->key) || a->dir != b->dir ||
-		    !same_str(a->item_id, b->item_id) || a->action != b->action ||
-		    a->reason != b->reason || a->write_ms != b->write_ms ||
-		    writes(a->status) != writes(b->status) ||
-		    (!writes(a->status) && a->status != b->status))
+	for (size_t i = 0; i < dry->n_rows; i++)
+		if (!same_row(&dry->rows[i], &real->rows[i]))
 			return false;
-	}
 	return true;
 }

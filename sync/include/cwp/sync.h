@@ -246,9 +246,11 @@ const cwp_sync_summary *cwp_sync_result_summary(const cwp_sync_result *r);
 /* Add warnings counted outside the run (configuration) to the summary. */
 void cwp_sync_result_add_warnings(cwp_sync_result *r, size_t n);
 
-/* APPLY-08: whether a dry run's result plans exactly what a real run's did
- * (same rows: key, direction, item, action, reason; "would write" against
- * "written" or "failed"). */
+/* APPLY-08: whether a dry run's result plans exactly what a real run's did:
+ * the same rows (key, direction, target, item, plan and final action and
+ * reason, unresolved, values, the target state read) with "would write"
+ * standing for "written", "failed" or "not sent", and the same summary but
+ * for written/failed (mode, counts, skips by reason, warnings). */
 bool cwp_sync_result_same_plan(const cwp_sync_result *dry, const cwp_sync_result *real);
 
 /* ---- undo (APPLY-09, APPLY-10) ------------------------------------------ */
