@@ -73,6 +73,17 @@ static void wait_for_posts(mock_emby *m, size_t n)
 	fail_msg("the mock never saw %zu writes", n);
 }
 
+/* The mock holds the nth UserData write for 800 ms (then answers it). */
+static void hold_write(e2e_env *e, int nth)
+{
+	char fault[256];
+	snprintf(fault, sizeof(fault),
+		 "{\"method\": \"POST\", \"route\": \"/Users/*/Items/*/UserData\", \"nth\": "
+		 "%d, \"kind\": \"delay\", \"delay_ms\": 800}",
+		 nth);
+	assert_int_equal(mock_emby_add_faults(e->dst, fault), 0);
+}
+
 /* A sync run in a thread of this process, with its own output files. */
 struct bg_sync {
 	char *argv[16];
@@ -123,10 +134,7 @@ static void sync_sigint_mid_write_then_undo(void **state)
 	(void)state;
 	e2e_env e;
 	e2e_start(&e, "e2e-src", "e2e-dst", NULL);
-	assert_int_equal(mock_emby_add_faults(e.dst, "{\"method\": \"POST\", \"route\": "
-						     "\"/Users/*/Items/*/UserData\", \"nth\": 2, "
-						     "\"kind\": \"delay\", \"delay_ms\": 800}"),
-			 0);
+	hold_write(&e, 2);
 	struct bg_sync b;
 	bg_start(&b, &e, e.journal);
 	/* the first write has landed; the second is held 800 ms by the mock,
@@ -171,10 +179,7 @@ static void sync_second_run_waits_then_names_the_other(void **state)
 	(void)state;
 	e2e_env e;
 	e2e_start(&e, "e2e-src", "e2e-dst", NULL);
-	assert_int_equal(mock_emby_add_faults(e.dst, "{\"method\": \"POST\", \"route\": "
-						     "\"/Users/*/Items/*/UserData\", \"nth\": 1, "
-						     "\"kind\": \"delay\", \"delay_ms\": 800}"),
-			 0);
+	hold_write(&e, 1);
 	char lock[PATH_MAX + 64], err[256], j2[PATH_MAX + 16];
 	assert_int_equal(cwp__lock_path(lock, sizeof(lock), mock_emby_url(e.dst), E2E_DST_USER, err,
 					sizeof(err)),
