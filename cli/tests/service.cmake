@@ -12,6 +12,9 @@ if(TARGET mock_emby AND TARGET emby_client)
       household_bad_users_refused_before_any_write
       every_stop_between_runs_exits_0_at_once
       every_failed_run_then_a_good_one
-      webhook_stop_syncs_that_one_item)
+      webhook_stop_syncs_that_one_item
+      webhook_every_event_kind_syncs_its_item
+      webhook_wrong_secret_401_nothing_written
+      every_sigterm_during_a_run_exits_130)
   target_compile_definitions(e2e_service PRIVATE CWP_HAVE_MOCK=1)
 endif()

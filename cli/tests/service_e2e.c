@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +493,131 @@ static void webhook_stop_syncs_that_one_item(void **state)
 	env_stop(&e);
 }
 
+/* Start a webhook service on alice's pair; its listener port. */
+static int webhook_service(svc_run *r, env *e)
+{
+	svc_start(r, e, 0, "127.0.0.1:0");
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(&r->mu);
+	while (!r->port && pthread_cond_timedwait(&r->cv, &r->mu, &dl) == 0)
+		;
+	int port = r->port;
+	pthread_mutex_unlock(&r->mu);
+	assert_true(port > 0);
+	assert_int_equal_dec(wait_log(e, "cwprogress: run:", 1, 10000), 1);
+	return port;
+}
+
+static void add_target(env *e, int port, const char *secret, const char *format)
+{
+	char body[256], url[512];
+	snprintf(body, sizeof body,
+		 "{\"url\": \"http://127.0.0.1:%d/webhook/%s\", \"format\": \"%s\"}", port, secret,
+		 format);
+	snprintf(url, sizeof url, "%s/__mock/webhooks", mock_emby_url(e->a));
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "X-Emby-Token: " A_ADMIN);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	long st = 0;
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	assert_int_equal_dec(st, 204);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+
+static void webhook_every_event_kind_syncs_its_item(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *action, *body;
+	} acts[] = {
+	    {"pause", "{\"position_ticks\": 30000000000}"},
+	    {"markplayed", NULL},
+	    {"markunplayed", NULL},
+	    {"userdata", "{\"IsFavorite\": true}"},
+	    {"stop", "{\"position_ticks\": 36000000000}"},
+	};
+	env e;
+	env_start(&e, "[{\"source\": \"alice\", \"destination\": \"alice\"}]", true);
+	svc_run r;
+	int port = webhook_service(&r, &e);
+	add_target(&e, port, WH_SECRET, "form"); /* the multipart `data` form */
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		assert_int_equal_dec(player(e.a, A_INTER, acts[i].action, acts[i].body), 200);
+		int got =
+		    wait_log(&e, "webhook sync alice -> alice item " A_INTER ":", (int)i + 1, 5000);
+		if (got != (int)i + 1)
+			fail_msg("%s: %d item syncs", acts[i].action, got);
+		if (i == 0)
+			assert_int_equal_dec(dst_ticks(&e), 30000000000LL);
+	}
+	assert_int_equal_dec(dst_ticks(&e), 36000000000LL);
+	cwp__service_stop();
+	assert_int_equal_dec(svc_join(&r), 0);
+	char *err = slurp(e.err);
+	assert_null(strstr(err, "exit 1"));
+	free(err);
+	env_stop(&e);
+}
+
+static void webhook_wrong_secret_401_nothing_written(void **state)
+{
+	(void)state;
+	env e;
+	env_start(&e, "[{\"source\": \"alice\", \"destination\": \"alice\"}]", true);
+	svc_run r;
+	int port = webhook_service(&r, &e);
+	mock_emby_journal_clear(e.b);
+	add_target(&e, port, "not-the-secret-0123456789", "json");
+	assert_int_equal_dec(player(e.a, A_INTER, "stop", "{\"position_ticks\": 42000000000}"),
+			     200);
+	assert_int_equal_dec(wait_log(&e, "webhook: 401", 1, 5000), 1);
+	cwp__service_stop();
+	assert_int_equal_dec(svc_join(&r), 0);
+	assert_int_equal_dec(mock_emby_count(e.b, NULL, NULL), 0); /* not even a read */
+	env_stop(&e);
+}
+
+static void every_sigterm_during_a_run_exits_130(void **state)
+{
+	(void)state;
+	env e;
+	env_start(&e, "[{\"source\": \"alice\", \"destination\": \"alice\"}]", false);
+	assert_int_equal(mock_emby_add_faults(e.b, "[{\"method\": \"POST\", \"route\": "
+						   "\"/Users/*/Items/*/UserData\", \"kind\": "
+						   "\"delay\", \"delay_ms\": 700}]"),
+			 0);
+	svc_run r;
+	svc_start(&r, &e, 60000, NULL);
+	/* Journal first (APPLY-09): once the previous states are journaled the
+	 * writes start, at most 4 at once, each answered after 700 ms. */
+	int64_t end = now_ms() + 10000;
+	for (;;) {
+		char *jr = slurp(e.journal);
+		int lines = count_of(jr, "\n");
+		free(jr);
+		if (lines >= 2 || now_ms() > end)
+			break;
+		struct timespec ts = {0, 2 * 1000000L}; /* polling the journal, with a deadline */
+		nanosleep(&ts, NULL);
+	}
+	kill(getpid(), SIGTERM); /* during the run: APPLY-11 */
+	assert_int_equal_dec(svc_join(&r), 130);
+	size_t sent = mock_emby_count(e.b, "POST", "/Users/*/Items/*/UserData");
+	char *jr = slurp(e.journal);
+	/* No write started after the signal: at most the ones in flight. */
+	if (sent > 4)
+		fail_msg("%zu writes after SIGTERM (max_in_flight 4)", sent);
+	assert_true(strlen(jr) > 0);
+	free(jr);
+	env_stop(&e);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(household_names_resolved_each_pair_its_own_report),
     cmocka_unit_test(household_unreadable_pair_never_stops_the_other),
@@ -499,5 +625,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(every_stop_between_runs_exits_0_at_once),
     cmocka_unit_test(every_failed_run_then_a_good_one),
     cmocka_unit_test(webhook_stop_syncs_that_one_item),
+    cmocka_unit_test(webhook_every_event_kind_syncs_its_item),
+    cmocka_unit_test(webhook_wrong_secret_401_nothing_written),
+    cmocka_unit_test(every_sigterm_during_a_run_exits_130),
 };
 CWP_TEST_MAIN(tests)
