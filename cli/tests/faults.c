@@ -34,6 +34,7 @@
 
 #include "cwp_test.h"
 #include "e2e_support.h"
+#include "pair.h"
 #include "sync.h"
 
 #define MAX_PHASES 16
@@ -324,15 +325,43 @@ static void start(e2e_env *e)
 	write_pair(e);
 }
 
-static cJSON *run_sync(e2e_env *e, const char *journal)
+/* One sync of the pair file through the engine (cwp__sync_pair: the pair's
+ * endpoints and knobs → two Emby providers → cwp_sync_run), no argv and no
+ * printing; e->rc is its outcome (the exit status), e->err its error. */
+static cwp_sync_result *run_sync(e2e_env *e, const char *journal)
 {
-	e2e_run(e, cwp__cmd_sync, "sync", "--config", e->pair, "--journal", journal, "--json",
-		(char *)NULL);
+	cwp__pair pair;
+	cwp__creds creds[2];
+	char err[1024] = "";
+	memset(creds, 0, sizeof(creds));
+	if (cwp__pair_load(&pair, e->pair, NULL, err, sizeof(err)) != 0)
+		fail_msg("pair file: %s", err);
+	for (int s = 0; s < 2; s++)
+		if (cwp__endpoint_creds(&creds[s], &pair.side[s], err, sizeof(err)) != 0)
+			fail_msg("credentials: %s", err);
+	cwp__sync_opts o;
+	memset(&o, 0, sizeof(o));
+	o.side[0] = &pair.side[0];
+	o.side[1] = &pair.side[1];
+	o.creds[0] = &creds[0];
+	o.creds[1] = &creds[1];
+	o.cfg = pair.cfg;
+	o.journal_path = journal;
+	o.command = "sync";
+	cwp_sync_result *rep = NULL;
+	int rc = cwp__sync_pair(&rep, &o, err, sizeof(err));
+	for (int s = 0; s < 2; s++)
+		cwp__creds_free(&creds[s]);
+	cwp__pair_free(&pair);
 	T.runs++;
-	cJSON *rep = cwp_json_parse_str(e->out);
-	if (!rep)
-		fail_msg("sync exited %d without a JSON report\nstdout: %.600s\nstderr: %.600s",
-			 e->rc, e->out, e->err);
+	if (rc != 0 || !rep)
+		fail_msg("sync could not start: %s", err);
+	const cwp_sync_summary *sum = cwp_sync_result_summary(rep);
+	e->rc = (int)sum->outcome;
+	free(e->err);
+	e->err = strdup(sum->error);
+	free(e->out);
+	e->out = strdup("");
 	return rep;
 }
 
@@ -364,10 +393,10 @@ static void calibrate(void)
 	start(&e);
 	for (int s = 0; s < 2; s++)
 		CAL.pre[s] = userdata(s ? e.dst : e.src, users[s]);
-	cJSON *rep = run_sync(&e, e.journal);
+	cwp_sync_result *rep = run_sync(&e, e.journal);
 	if (e.rc != 0)
 		fail_msg("calibration: the clean run exited %d\n%s", e.rc, e.err);
-	cJSON_Delete(rep);
+	cwp_sync_result_free(rep);
 	CAL.journal[0] = mock_journal(e.src);
 	CAL.journal[1] = mock_journal(e.dst);
 	CAL.final[0] = userdata(e.src, users[0]);
@@ -626,17 +655,6 @@ static void wait_for_delayed(mock_emby *m, size_t want)
 	}
 }
 
-static const cJSON *summary_of(const cJSON *rep, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "summary"),
-						k);
-}
-
-static double num(const cJSON *v)
-{
-	return cJSON_IsNumber(v) ? v->valuedouble : -1;
-}
-
 static void expect_rc(const fx_cell *c, const e2e_env *e, int want)
 {
 	if (e->rc != want)
@@ -706,7 +724,8 @@ static void run_cell(void **state)
 	snprintf(j3, sizeof(j3), "%s/converged.jsonl", e.dir);
 
 	/* the faulted run */
-	cJSON *rep = run_sync(&e, j1);
+	cwp_sync_result *rep = run_sync(&e, j1);
+	const cwp_sync_summary *sum = cwp_sync_result_summary(rep);
 	if (!strcmp(str_of(c->f->spec, "kind"), "delay"))
 		wait_for_delayed(mocks[side], 1);
 	c->fired = count_faulted(mocks[side]);
@@ -729,23 +748,19 @@ static void run_cell(void **state)
 					 "unwatch's 0, unplayed",
 					 c->id, item, (long long)b.ticks, b.played);
 		}
-		const cJSON *srv = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(rep, "servers"), c->p->side);
-		double retries = num(cJSON_GetObjectItemCaseSensitive(srv, "retries"));
+		size_t retries = sum->side[side_index(c->p->side)].retries;
 		if (strcmp(ex, "ok") && retries < 1)
 			fail_msg("%s: no retry counted on the %s", c->id, c->p->side);
-		if (num(cJSON_GetObjectItemCaseSensitive(rep, "elapsed_ms")) <
-		    (double)c->f->min_elapsed_ms)
-			fail_msg("%s: the run took %.0f ms; Retry-After asked for %ld", c->id,
-				 num(cJSON_GetObjectItemCaseSensitive(rep, "elapsed_ms")),
-				 c->f->min_elapsed_ms);
+		if (sum->elapsed_ms < c->f->min_elapsed_ms)
+			fail_msg("%s: the run took %lld ms; Retry-After asked for %ld", c->id,
+				 (long long)sum->elapsed_ms, c->f->min_elapsed_ms);
 	} else if (!strcmp(ex, "abort")) {
 		expect_rc(c, &e, 3);
-		const char *fp = str_of(rep, "failed_phase");
+		const char *fp = sum->failed_phase;
 		if (!fp || !c->p->failed_phase || strcmp(fp, c->p->failed_phase))
 			fail_msg("%s: failed_phase '%s', expected '%s'", c->id, fp ? fp : "",
 				 c->p->failed_phase ? c->p->failed_phase : "");
-		const char *err = str_of(rep, "error");
+		const char *err = sum->error;
 		const char *label = side ? "dst" : "src";
 		if (!err || strncmp(err, label, strlen(label)))
 			fail_msg("%s: the error does not name the server '%s': %s", c->id, label,
@@ -762,25 +777,23 @@ static void run_cell(void **state)
 		expect_dst(c, post, pre[1], "untouched", NULL, 0);
 	} else if (!strcmp(ex, "item_failed")) {
 		expect_rc(c, &e, 1);
-		if (num(summary_of(rep, "failed")) != 1)
-			fail_msg("%s: %.0f items failed, expected 1", c->id,
-				 num(summary_of(rep, "failed")));
-		const cJSON *row = NULL, *it;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rep, "items"))
-		{
-			const char *st = str_of(it, "status"), *id = str_of(it, "item_id");
-			if (st && !strcmp(st, "failed") && id && !strcmp(id, item))
+		if (sum->failed != 1)
+			fail_msg("%s: %zu items failed, expected 1", c->id, sum->failed);
+		const cwp_sync_row *row = NULL;
+		for (size_t i = 0; i < cwp_sync_result_rows(rep); i++) {
+			const cwp_sync_row *it = cwp_sync_result_row(rep, i);
+			if (it->status == CWP_SYNC_ROW_FAILED && it->item_id &&
+			    !strcmp(it->item_id, item))
 				row = it;
 		}
 		if (!row)
-			fail_msg("%s: item %s is not listed as failed\n%.1500s", c->id, item,
-				 e.out);
-		if (!str_of(row, "error") || !*str_of(row, "error"))
+			fail_msg("%s: item %s is not listed as failed", c->id, item);
+		if (!row->error || !*row->error)
 			fail_msg("%s: the failed item has no error message", c->id);
 		if (!strcmp(c->p->method, "DELETE")) {
-			if (strcmp(str_of(row, "reason"), "replay_unwatch_failed"))
+			if (row->reason != CWP_REASON_REPLAY_UNWATCH_FAILED)
 				fail_msg("%s: reason %s, expected replay_unwatch_failed", c->id,
-					 str_of(row, "reason"));
+					 cwp_reason_name(row->reason));
 			char pat[128];
 			snprintf(pat, sizeof(pat), "/Users/*/Items/%s/UserData", item);
 			if (mock_emby_count(e.dst, "POST", pat))
@@ -799,7 +812,7 @@ static void run_cell(void **state)
 				 (long long)a.ticks, (long long)b.ticks);
 	} else if (!strcmp(ex, "no_clear")) {
 		expect_rc(c, &e, 0);
-		if (c->warning && num(cJSON_GetObjectItemCaseSensitive(rep, "warnings")) < 1)
+		if (c->warning && sum->warnings < 1)
 			fail_msg("%s: the failed lookup was not warned about", c->id);
 		/* what the clean run cleared stays as it was */
 		const char *cleared[16];
@@ -819,9 +832,9 @@ static void run_cell(void **state)
 					 c->id, cleared[i]);
 	} else if (!strcmp(ex, "unresolved")) {
 		expect_rc(c, &e, 0);
-		if (num(summary_of(rep, "unresolved")) < 1)
+		if (sum->unresolved < 1)
 			fail_msg("%s: nothing listed as unresolved", c->id);
-		if (num(summary_of(rep, "failed")) != 0)
+		if (sum->failed != 0)
 			fail_msg("%s: writes failed", c->id);
 	} else {
 		fail_msg("%s: unknown expect '%s'", c->id, ex);
@@ -829,15 +842,14 @@ static void run_cell(void **state)
 	/* the invariants of the faulted run */
 	violations v = {0, ""};
 	check_run(&v, c->id, pre, post, j1, mocks, &c->writes);
-	cJSON_Delete(rep);
+	cwp_sync_result_free(rep);
 
 	/* faults cleared: the rerun completes, and converges */
 	mock_emby_clear_faults(e.src);
 	mock_emby_clear_faults(e.dst);
 	mock_emby_journal_clear(e.src);
 	mock_emby_journal_clear(e.dst);
-	rep = run_sync(&e, j2);
-	cJSON_Delete(rep);
+	cwp_sync_result_free(run_sync(&e, j2));
 	if (e.rc != 0)
 		fail_msg("%s: the rerun without faults exited %d\n%.800s", c->id, e.rc, e.err);
 	cJSON *post2[2] = {userdata(e.src, users[0]), userdata(e.dst, users[1])};
@@ -865,8 +877,7 @@ static void run_cell(void **state)
 		fail_msg("%zu invariant(s) broken; first: %s", v.n, v.first);
 	mock_emby_journal_clear(e.src);
 	mock_emby_journal_clear(e.dst);
-	rep = run_sync(&e, j3);
-	cJSON_Delete(rep);
+	cwp_sync_result_free(run_sync(&e, j3));
 	if (e.rc != 0)
 		fail_msg("%s: the converged run exited %d", c->id, e.rc);
 	for (int s = 0; s < 2; s++)
