@@ -13,6 +13,7 @@ reference: where it and the C planner differ, the C planner and SPEC win.
 import json
 import math
 import sys
+from types import SimpleNamespace as Record
 
 ID_NAMES = ["tmdb", "imdb", "tvdb", "trakt", "mal", "anilist", "kitsu", "anidb", "simkl"]
 ABSENT_WORDS = {"", "0", "none", "null", "nan", "undefined", "unknown"}
@@ -292,10 +293,6 @@ def read_ids(obj):
         if val:
             ids[kind] = val
     return ids
-
-
-class Record:
-    pass
 
 
 def opt_int(v, maximum=INT64_MAX):
