@@ -138,3 +138,11 @@ else()
   set_tests_properties(conform.example_python_port PROPERTIES LABELS conformance
     SKIP_RETURN_CODE 77)
 endif()
+
+# Bad input: a folder without vectors, a file that is not a vector.
+conform_check(NAME vectors_folder_missing_exits_2 RC 2
+  ARGS "--vectors|${CWP_DOUBLES}/absent|--planner-cmd|${CWP_REF}"
+  MATCH "cannot open vectors directory [^\n]*/absent")
+conform_check(NAME not_a_vector_exits_2 RC 2
+  ARGS "--vectors|${CWP_DOUBLES}/bad-vectors|--planner-cmd|${CWP_REF}"
+  MATCH "bad-vectors/not-a-vector.json: not a planner vector \\(no \"rules\"\\)")
