@@ -236,7 +236,15 @@ static char *servers_meta(const cwp__endpoint eps[2], const bool need[2])
 	return txt;
 }
 
-int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
+struct undo_args {
+	const char *config, *own_journal, *ca_file, *path;
+	bool dry, json, insecure;
+	int verbosity;
+	long lock_timeout_ms;
+};
+
+/* 0: go on; otherwise the exit status (--help: 0 after printing). */
+static int parse_args(struct undo_args *a, int argc, char **argv, FILE *out, FILE *err)
 {
 	static const struct option longopts[] = {
 	    {"dry-run", no_argument, NULL, 'n'},
@@ -251,162 +259,200 @@ int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = NULL, *own_journal = NULL, *ca_file = NULL, *path = NULL;
-	bool dry = false, json = false, insecure = false;
-	int verbosity = 0, rc = CWP_EXIT_USAGE;
-	long lock_timeout_ms = 60000;
-	cwp__lock *lock = NULL;
-	char errbuf[1024], jpath[4096];
-	cwp_undo *u = NULL;
-	cwp__pair pair;
-	cwp__endpoint eps[2];
-	cwp__creds creds[2];
-	bool owned[2] = {false, false}, need[2] = {false, false};
-	char *meta = NULL;
-	memset(&pair, 0, sizeof(pair));
-	memset(eps, 0, sizeof(eps));
-	memset(creds, 0, sizeof(creds));
-
+	memset(a, 0, sizeof(*a));
+	a->lock_timeout_ms = 60000;
 	optind = 0;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":nc:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			dry = true;
+			a->dry = true;
 			break;
 		case 'c':
-			config = optarg;
+			a->config = optarg;
 			break;
 		case OPT_JOURNAL:
-			own_journal = optarg;
+			a->own_journal = optarg;
 			break;
 		case OPT_JSON:
-			json = true;
+			a->json = true;
 			break;
 		case OPT_CA_FILE:
-			ca_file = optarg;
+			a->ca_file = optarg;
 			break;
 		case OPT_INSECURE:
 			if (!cwp__opt_insecure_ok(err, "undo", argv))
-				goto done;
-			insecure = true;
+				return CWP_EXIT_USAGE;
+			a->insecure = true;
 			break;
 		case OPT_LOCK_TIMEOUT:
-			if (cwp__lock_timeout_parse(&lock_timeout_ms, optarg) != 0) {
+			if (cwp__lock_timeout_parse(&a->lock_timeout_ms, optarg) != 0) {
 				fprintf(err, "cwprogress undo: --lock-timeout must be 0-86400 "
 					     "seconds\n");
-				goto done;
+				return CWP_EXIT_USAGE;
 			}
 			break;
 		case 'v':
-			verbosity = 1;
+			a->verbosity = 1;
 			break;
 		case 'q':
-			verbosity = -1;
+			a->verbosity = -1;
 			break;
 		case 'h':
 			usage(out);
-			rc = CWP_EXIT_OK;
-			goto done;
+			return -1; /* done, exit 0 */
 		default:
 			cwp__opt_report_bad(err, "undo", c, argv);
-			goto done;
+			return CWP_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
 		fprintf(err, "cwprogress undo: give exactly one JOURNAL file\n");
 		usage(err);
-		goto done;
+		return CWP_EXIT_USAGE;
 	}
-	path = argv[optind];
-	if (own_journal && !strcmp(own_journal, path)) {
+	a->path = argv[optind];
+	if (a->own_journal && !strcmp(a->own_journal, a->path)) {
 		fprintf(err, "cwprogress undo: --journal must not be the journal being undone\n");
+		return CWP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Everything undo needs before it reaches a server. */
+struct undo_ctx {
+	struct undo_args a;
+	cwp_undo *u;
+	cwp__pair pair;
+	cwp__endpoint eps[2];
+	cwp__creds creds[2];
+	bool owned[2], need[2];
+	cwp__lock *lock;
+	char *meta;
+	char jpath[4096];
+};
+
+/* The endpoints and credentials of the sides the journal needs, this
+ * undo's journal path and the destination user's run lock (APPLY-12). */
+static int prepare(struct undo_ctx *x, cwp_warnings *w, FILE *err)
+{
+	char errbuf[1024];
+	const struct undo_args *a = &x->a;
+	if (a->config && cwp__pair_load(&x->pair, a->config, w, errbuf, sizeof(errbuf)) != 0) {
+		fprintf(err, "cwprogress undo: %s\n", cwp__redact(errbuf));
+		return CWP_EXIT_USAGE;
+	}
+	for (int s = 0; s < 2; s++) {
+		if (!(x->need[s] = cwp_undo_needs(x->u, s)))
+			continue;
+		if (side_endpoint(&x->eps[s], &x->owned[s], x->u, s, &x->pair, a->config != NULL,
+				  a->path, w, err))
+			return CWP_EXIT_USAGE;
+		if (cwp__endpoint_creds(&x->creds[s], &x->eps[s], errbuf, sizeof(errbuf)) != 0) {
+			fprintf(err, "cwprogress undo: %s\n", cwp__redact(errbuf));
+			return CWP_EXIT_USAGE;
+		}
+	}
+	if (!a->own_journal && !a->dry) {
+		if (cwp__journal_default_path(x->jpath, sizeof(x->jpath), "undo", errbuf,
+					      sizeof(errbuf)) != 0) {
+			fprintf(err, "cwprogress undo: %s (nothing written)\n", errbuf);
+			return CWP_EXIT_WRITES_FAILED;
+		}
+		x->a.own_journal = x->jpath;
+	}
+	/* no sync or other undo writes this user meanwhile */
+	const cwp__endpoint *d = x->need[1] ? &x->eps[1] : &x->eps[0];
+	if (!a->dry && cwp__lock_take(&x->lock, d->url, d->user_id ? d->user_id : d->username,
+				      "undo", a->lock_timeout_ms, errbuf, sizeof(errbuf)) != 0) {
+		fprintf(err, "cwprogress undo: %s\n", cwp__redact(errbuf));
+		return CWP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Reach the servers, undo, print. Returns the exit status. */
+static int run_undo(struct undo_ctx *x, cwp__term *term, FILE *out, FILE *err)
+{
+#ifndef CWP_HAVE_CLIENT
+	(void)x;
+	(void)term;
+	(void)out;
+	fprintf(err, "cwprogress undo: built without emby_client\n");
+	return CWP_EXIT_USAGE;
+#else
+	const struct undo_args *a = &x->a;
+	char errbuf[1024];
+	cwp__bar bars[2] = {{term, "source"}, {term, "destination"}};
+	cwp__client_extra extra = {a->insecure, a->ca_file, 0, cwp__bar_progress, &bars[0], NULL};
+	cwp_undo_options uo = CWP_UNDO_OPTIONS_INIT;
+	uo.dry_run = a->dry;
+	uo.journal_path = a->own_journal;
+	uo.undoes = a->path;
+	uo.journal_meta = x->meta = servers_meta(x->eps, x->need);
+	uo.redact = on_redact;
+	int rc =
+	    undo_with_clients(x->u, x->eps, x->creds, x->need, &extra, &uo, errbuf, sizeof(errbuf));
+	cwp__bar_clear(term);
+	if (rc == CWP_EXIT_USAGE || rc == CWP_EXIT_READ_FAILED ||
+	    (rc == CWP_EXIT_WRITES_FAILED && cwp_undo_failed_phase(x->u))) {
+		fprintf(err, "cwprogress undo: %s\n", errbuf);
+		return rc;
+	}
+	bool wrote = false;
+	for (size_t i = 0; i < cwp_undo_count(x->u); i++)
+		wrote |= cwp_undo_at(x->u, i)->status == CWP_UNDO_RESTORED ||
+			 cwp_undo_at(x->u, i)->status == CWP_UNDO_FAILED;
+	const char *shown = wrote ? a->own_journal : NULL;
+	if (a->json)
+		print_json(x->u, a->path, shown, a->dry, out);
+	else if (a->verbosity >= 0)
+		print_human(x->u, a->path, shown, a->dry, term);
+	return rc;
+#endif
+}
+
+int cwp__cmd_undo(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct undo_ctx *x = calloc(1, sizeof(*x));
+	if (!x) {
+		fprintf(err, "cwprogress undo: out of memory\n");
+		return CWP_EXIT_USAGE;
+	}
+	int rc = parse_args(&x->a, argc, argv, out, err);
+	if (rc) {
+		rc = rc < 0 ? CWP_EXIT_OK : rc;
 		goto done;
 	}
-	if (cwp_undo_load(&u, path) != 0) {
+	rc = CWP_EXIT_USAGE;
+	if (cwp_undo_load(&x->u, x->a.path) != 0) {
 		fprintf(err, "cwprogress undo: %s\n", cwp_error_last());
 		goto done;
 	}
-
 	cwp__term term;
-	cwp__term_init(&term, out, err, verbosity);
-	if (json)
+	cwp__term_init(&term, out, err, x->a.verbosity);
+	if (x->a.json)
 		term.color_out = false;
-	cwp__warn_sink sink = {&term, verbosity >= 0};
+	cwp__warn_sink sink = {&term, x->a.verbosity >= 0};
 	cwp_warnings w = {0, cwp__warn_print, &sink};
-	if (config && cwp__pair_load(&pair, config, &w, errbuf, sizeof(errbuf)) != 0) {
-		fprintf(err, "cwprogress undo: %s\n", cwp__redact(errbuf));
+	if ((rc = prepare(x, &w, err)) != 0)
 		goto done;
-	}
-	for (int s = 0; s < 2; s++) {
-		if (!(need[s] = cwp_undo_needs(u, s)))
-			continue;
-		if (side_endpoint(&eps[s], &owned[s], u, s, &pair, config != NULL, path, &w, err))
-			goto done;
-		if (cwp__endpoint_creds(&creds[s], &eps[s], errbuf, sizeof(errbuf)) != 0) {
-			fprintf(err, "cwprogress undo: %s\n", cwp__redact(errbuf));
-			goto done;
-		}
-	}
-	if (insecure)
+	if (x->a.insecure)
 		fprintf(err, "%swarning%s: --insecure: TLS certificates are NOT verified\n",
 			cwp__se(&term, CWP__YELLOW), cwp__se(&term, CWP__RESET));
-	if (!own_journal && !dry) {
-		if (cwp__journal_default_path(jpath, sizeof(jpath), "undo", errbuf,
-					      sizeof(errbuf)) != 0) {
-			fprintf(err, "cwprogress undo: %s (nothing written)\n", errbuf);
-			rc = CWP_EXIT_WRITES_FAILED;
-			goto done;
-		}
-		own_journal = jpath;
-	}
-	/* APPLY-12: no sync or other undo writes this user meanwhile. */
-	const cwp__endpoint *d = need[1] ? &eps[1] : &eps[0];
-	if (!dry && cwp__lock_take(&lock, d->url, d->user_id ? d->user_id : d->username, "undo",
-				   lock_timeout_ms, errbuf, sizeof(errbuf)) != 0) {
-		fprintf(err, "cwprogress undo: %s\n", cwp__redact(errbuf));
-		goto done;
-	}
-#ifndef CWP_HAVE_CLIENT
-	(void)ca_file;
-	fprintf(err, "cwprogress undo: built without emby_client\n");
-#else
-	cwp__bar bars[2] = {{&term, "source"}, {&term, "destination"}};
-	cwp__client_extra extra = {insecure, ca_file, 0, cwp__bar_progress, &bars[0], NULL};
-	cwp_undo_options uo = CWP_UNDO_OPTIONS_INIT;
-	uo.dry_run = dry;
-	uo.journal_path = own_journal;
-	uo.undoes = path;
-	uo.journal_meta = meta = servers_meta(eps, need);
-	uo.redact = on_redact;
-	rc = undo_with_clients(u, eps, creds, need, &extra, &uo, errbuf, sizeof(errbuf));
-	cwp__bar_clear(&term);
-	if (rc == CWP_EXIT_USAGE || rc == CWP_EXIT_READ_FAILED ||
-	    (rc == CWP_EXIT_WRITES_FAILED && cwp_undo_failed_phase(u))) {
-		fprintf(err, "cwprogress undo: %s\n", errbuf);
-		goto done;
-	}
-	bool wrote = false;
-	for (size_t i = 0; i < cwp_undo_count(u); i++)
-		wrote |= cwp_undo_at(u, i)->status == CWP_UNDO_RESTORED ||
-			 cwp_undo_at(u, i)->status == CWP_UNDO_FAILED;
-	const char *shown = wrote ? own_journal : NULL;
-	if (json)
-		print_json(u, path, shown, dry, out);
-	else if (verbosity >= 0)
-		print_human(u, path, shown, dry, &term);
-#endif
+	rc = run_undo(x, &term, out, err);
 done:
-	cwp__lock_release(lock);
-	cJSON_free(meta);
+	cwp__lock_release(x->lock);
+	cJSON_free(x->meta);
 	for (int s = 0; s < 2; s++) {
-		if (owned[s])
-			cwp__endpoint_free(&eps[s]);
-		cwp__creds_free(&creds[s]);
+		if (x->owned[s])
+			cwp__endpoint_free(&x->eps[s]);
+		cwp__creds_free(&x->creds[s]);
 	}
-	cwp__pair_free(&pair);
-	cwp_undo_free(u);
+	cwp__pair_free(&x->pair);
+	cwp_undo_free(x->u);
+	free(x);
 	cwp__secret_clear();
 	return rc;
 }
