@@ -160,22 +160,18 @@ int cwp__cmd_index(int argc, char **argv, FILE *out, FILE *err)
 	cwp__warn_sink sink = {&term, verbosity > 0};
 	cwp_warnings w = {0, cwp__warn_print, &sink};
 	cwp__bar bar = {&term, "server"};
-	emby_options eo = EMBY_OPTIONS_INIT;
-	eo.base_url = server;
-	eo.user_id = user;
-	eo.token = token;
-	eo.username = username;
-	eo.password = password;
-	eo.label = "server";
-	eo.insecure = insecure;
-	eo.ca_file = ca_file;
-	eo.libraries = libs;
-	eo.n_libraries = n_libs;
-	eo.progress = cwp__bar_progress;
-	eo.progress_ud = &bar;
-	if (emby_client_new(&cl, &eo) != 0) {
-		snprintf(errbuf, sizeof(errbuf), "%s", cwp_error_last());
-		fprintf(err, "cwprogress index: %s\n", cwp__redact(errbuf));
+	/* The flags as an endpoint, through the one endpoint → client helper. */
+	cwp__endpoint ep;
+	memset(&ep, 0, sizeof(ep));
+	ep.url = (char *)server;
+	ep.user_id = (char *)user;
+	ep.username = (char *)username;
+	ep.libraries = (char **)libs;
+	ep.n_libraries = n_libs;
+	cwp__creds cr = {token, password};
+	cwp__client_extra x = {insecure, ca_file, 0, cwp__bar_progress, &bar, "server"};
+	if (cwp__client_new(&cl, &ep, &cr, &x, errbuf, sizeof(errbuf)) != 0) {
+		fprintf(err, "cwprogress index: %s\n", errbuf);
 		goto done;
 	}
 	emby_server_info info;
