@@ -3,6 +3,7 @@
 #include "sync.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +22,12 @@ static const char *const side_names[2] = {"source", "destination"};
 
 /* APPLY-11: the handler only raises a flag; the engine sees it through the
  * progress callback and starts no new write. */
-static volatile sig_atomic_t stop_requested;
+static atomic_int stop_requested; /* lock-free: safe in a handler, no race */
 
 static void on_stop_signal(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	atomic_store(&stop_requested, 1);
 }
 
 struct cli_ctx {
@@ -38,7 +39,7 @@ static int on_progress(void *payload, const cwp_sync_progress *p)
 	struct cli_ctx *c = payload;
 	if (p->phase != CWP_SYNC_PH_WRITE && c->o->term)
 		cwp__bar_clear(c->o->term);
-	return c->o->catch_signals && stop_requested ? -1 : 0;
+	return c->o->catch_signals && atomic_load(&stop_requested) ? -1 : 0;
 }
 
 static void on_warning(void *payload, const char *msg)
@@ -102,7 +103,7 @@ static int run_engine(cwp_sync_result **out, const cwp__sync_opts *o,
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_stop_signal;
 		sigemptyset(&sa.sa_mask);
-		stop_requested = 0;
+		atomic_store(&stop_requested, 0);
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
 	}
