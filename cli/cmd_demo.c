@@ -18,6 +18,7 @@
 #include "opts.h"
 #include "journal.h"
 #include "pair.h"
+#include "demo_live.h"
 #include "report.h"
 #include "sync.h"
 #include "token.h"
@@ -213,6 +214,58 @@ static void rule(cwp__term *t, const char *step, const char *title)
 
 enum { OPT_FIXTURES = 256, OPT_TWO_WAY, OPT_EXPLAIN, OPT_SAVE };
 
+#ifdef CWP_HAVE_MOCK
+/* Step 4: the source's player stops one resumable item 5 minutes further
+ * on; the service's webhook listener syncs it (demo_live.c). */
+static bool demo_live(cwp__demo_live_result *lv, cwp__term *t, mock_emby *src,
+		      const cwp__endpoint eps[2], const cwp__creds creds[2], cwp_config cfg,
+		      const char *journal, const char *src_user, int verbosity)
+{
+	memset(lv, 0, sizeof(*lv));
+	char item[64] = "";
+	int64_t at = 0;
+	double best = 101;
+	char *j = mock_emby_userdata_json(src, src_user);
+	cJSON *all = j ? cwp_json_parse_str(j) : NULL;
+	mock_emby_free(j);
+	const cJSON *ud;
+	cJSON_ArrayForEach(ud, all)
+	{
+		const cJSON *pct = cJSON_GetObjectItemCaseSensitive(ud, "PlayedPercentage");
+		const cJSON *pos = cJSON_GetObjectItemCaseSensitive(ud, "PlaybackPositionTicks");
+		if (cJSON_IsNumber(pct) && cJSON_IsNumber(pos) && pct->valuedouble > 5 &&
+		    pct->valuedouble < best && strlen(ud->string) < sizeof item &&
+		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ud, "Played"))) {
+			best = pct->valuedouble;
+			snprintf(item, sizeof item, "%s", ud->string);
+			at = (int64_t)pos->valuedouble / 10000 + 5 * 60000;
+		}
+	}
+	cJSON_Delete(all);
+	if (verbosity >= 0)
+		rule(t, "4/4",
+		     "Live: Emby's webhook says an item stopped; that one item is synced");
+	cwp__demo_live_opts o = {{&eps[0], &eps[1]}, {&creds[0], &creds[1]},     cfg,  journal,
+				 mock_emby_url(src), mock_emby_admin_token(src), item, at};
+	char err[512];
+	if (!item[0] || cwp__demo_live(lv, &o, err, sizeof err) != 0) {
+		fprintf(t->err, "cwprogress demo: live step: %s\n",
+			item[0] ? err : "no resumable item on the source");
+		return false;
+	}
+	bool ok = lv->exit_code == 0 && lv->written_ms == at;
+	if (verbosity >= 0) {
+		char when[32];
+		fprintf(t->out,
+			"  the player stopped item %s on demo-a at %s; the webhook's sync wrote it "
+			"on demo-b %lld ms later (fresh state, journal first)\n",
+			item, cwp__fmt_ms(when, sizeof when, at), (long long)lv->latency_ms);
+	}
+	return ok;
+}
+
+#endif
+
 int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 {
 	static const struct option longopts[] = {
@@ -383,9 +436,9 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 		   : explain     ? CWP__SHOW_EXPLAIN
 				 : CWP__SHOW_SUMMARY;
 	static const char *const steps[3][2] = {
-	    {"1/3", "Plan: a dry run reads and decides everything, and writes nothing"},
-	    {"2/3", "Sync: journal first, then write"},
-	    {"3/3", "Run again: nothing is left to do"},
+	    {"1/4", "Plan: a dry run reads and decides everything, and writes nothing"},
+	    {"2/4", "Sync: journal first, then write"},
+	    {"3/4", "Run again: nothing is left to do"},
 	};
 	for (int run = 0; run < 3; run++) {
 		cwp__sync_opts o;
@@ -418,6 +471,26 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 		}
 	}
 
+	/* --save keeps the three runs; the live step below comes after. */
+	if (save) {
+		for (int s = 0; s < 2; s++) {
+			char p[PATH_MAX + 64];
+			snprintf(p, sizeof(p), "%s/%s.state.json", save, names[s]);
+			mock_emby_save_state(m[s], p);
+			snprintf(p, sizeof(p), "%s/%s.requests.json", save, names[s]);
+			char *j = mock_emby_journal_json(m[s]);
+			FILE *f = j ? fopen(p, "w") : NULL;
+			if (f) {
+				fputs(j, f);
+				fclose(f);
+			}
+			mock_emby_free(j);
+		}
+	}
+	/* SVC-03: a webhook-driven sync of one item, live. */
+	cwp__demo_live_result lv;
+	bool live_ok = demo_live(&lv, &term, m[0], eps, creds, cfg, jpath, users[0].id, verbosity);
+
 	/* APPLY-08 and APPLY-07, checked where the user can see them. */
 	const cwp_sync_summary *real = cwp_sync_result_summary(reps[1]),
 			       *again = cwp_sync_result_summary(reps[2]);
@@ -442,6 +515,11 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 			cwp__so(&term, again_writes ? CWP__RED : CWP__GREEN),
 			again_writes ? "!! " : "ok ", cwp__so(&term, CWP__RESET));
 		fprintf(out,
+			"  %s%s%s a webhook synced one stopped item %lld ms after the player "
+			"stopped it\n",
+			cwp__so(&term, live_ok ? CWP__GREEN : CWP__RED), live_ok ? "ok " : "!! ",
+			cwp__so(&term, CWP__RESET), (long long)lv.latency_ms);
+		fprintf(out,
 			"\n  Next: %scwprogress demo --explain%s shows every decision;\n"
 			"        %scwprogress sync --config PAIR.json --dry-run%s runs against "
 			"your own "
@@ -449,23 +527,9 @@ int cwp__cmd_demo(int argc, char **argv, FILE *out, FILE *err)
 			cwp__so(&term, CWP__BOLD), cwp__so(&term, CWP__RESET),
 			cwp__so(&term, CWP__BOLD), cwp__so(&term, CWP__RESET));
 	}
-	rc = same_plan && !again_writes && !real->failed ? CWP_EXIT_OK : CWP_EXIT_WRITES_FAILED;
+	rc = same_plan && !again_writes && !real->failed && live_ok ? CWP_EXIT_OK
+								    : CWP_EXIT_WRITES_FAILED;
 
-	if (save) {
-		for (int s = 0; s < 2; s++) {
-			char p[PATH_MAX + 64];
-			snprintf(p, sizeof(p), "%s/%s.state.json", save, names[s]);
-			mock_emby_save_state(m[s], p);
-			snprintf(p, sizeof(p), "%s/%s.requests.json", save, names[s]);
-			char *j = mock_emby_journal_json(m[s]);
-			FILE *f = j ? fopen(p, "w") : NULL;
-			if (f) {
-				fputs(j, f);
-				fclose(f);
-			}
-			mock_emby_free(j);
-		}
-	}
 done:
 	for (int i = 0; i < 3; i++)
 		cwp_sync_result_free(reps[i]);
