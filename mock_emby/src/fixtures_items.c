@@ -229,8 +229,10 @@ static const char *const gated_fields[] = {"ProviderIds",    "ProductionYear",
 
 uint32_t mock_emby__field_bit(const char *name)
 {
+	/* called for every member of every item at load: compare lengths first */
+	size_t n = strlen(name);
 	for (size_t i = 0; i < sizeof gated_fields / sizeof gated_fields[0]; i++)
-		if (mock_emby__ieq(name, gated_fields[i]))
+		if (strlen(gated_fields[i]) == n && mock_emby__ieq(name, gated_fields[i]))
 			return UINT32_C(1) << i;
 	return 0;
 }

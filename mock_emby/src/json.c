@@ -63,7 +63,17 @@ void mock_emby__buf_double(mock_emby__buf *b, double d)
 		return;
 	}
 	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-		mock_emby__buf_printf(b, "%.0f", d);
+		/* integers (ticks, years, indexes) as digits, without printf */
+		char dig[24];
+		size_t k = sizeof dig;
+		uint64_t v = (uint64_t)fabs(d);
+		do {
+			dig[--k] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		if (d < 0)
+			dig[--k] = '-';
+		mock_emby__buf_put(b, dig + k, sizeof dig - k);
 		return;
 	}
 	int n = 0;
