@@ -287,6 +287,9 @@ static void *svc_thread(void *arg)
 	return NULL;
 }
 
+/* The coalescing window of the services the tests start (ms). */
+static int test_coalesce_ms = 50;
+
 static void svc_start(svc_run *r, env *e, int64_t every_ms, const char *listen)
 {
 	memset(r, 0, sizeof(*r));
@@ -296,7 +299,7 @@ static void svc_start(svc_run *r, env *e, int64_t every_ms, const char *listen)
 	r->o.journal = e->journal;
 	r->o.every_ms = every_ms;
 	r->o.listen = listen;
-	r->o.coalesce_ms = 50;
+	r->o.coalesce_ms = test_coalesce_ms;
 	r->o.out = fopen(e->out, "w");
 	r->o.err = fopen(e->err, "w");
 	r->o.on_listen = on_listen;
@@ -593,6 +596,42 @@ static void webhook_wrong_secret_401_nothing_written(void **state)
 	env_stop(&e);
 }
 
+static void webhook_burst_for_one_item_a_handful_of_syncs(void **state)
+{
+	(void)state;
+	env e;
+	env_start(&e, "[{\"source\": \"alice\", \"destination\": \"alice\"}]", true);
+	svc_run r;
+	test_coalesce_ms = 0; /* the listener's default window: 250 ms */
+	int port = webhook_service(&r, &e);
+	test_coalesce_ms = 50;
+	add_target(&e, port, WH_SECRET, "json");
+	int64_t t0 = now_ms();
+	for (int i = 0; i < 100; i++) {
+		char body[64];
+		snprintf(body, sizeof body, "{\"position_ticks\": %lld}",
+			 30000000000LL + (long long)i * 10000000);
+		assert_int_equal_dec(player(e.a, A_INTER, "pause", body), 200);
+	}
+	int64_t took = now_ms() - t0;
+	/* The last pause's position arrives on the destination. */
+	int64_t last = 30000000000LL + 99LL * 10000000;
+	while (dst_ticks(&e) != last && now_ms() - t0 < 5000 * scale()) {
+		struct timespec ts = {0, 2 * 1000000L}; /* polling the mock, with a deadline */
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal_dec(dst_ticks(&e), last);
+	cwp__service_stop();
+	assert_int_equal_dec(svc_join(&r), 0);
+	char *err = slurp(e.err);
+	int syncs = count_of(err, "webhook sync alice -> alice item " A_INTER ":");
+	free(err);
+	fprintf(stderr, "100 events in %lld ms: %d syncs\n", (long long)took, syncs);
+	if (syncs < 1 || syncs > (int)(took / 250) + 3)
+		fail_msg("100 events in %lld ms caused %d syncs", (long long)took, syncs);
+	env_stop(&e);
+}
+
 static void every_sigterm_during_a_run_exits_130(void **state)
 {
 	(void)state;
@@ -637,6 +676,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(webhook_stop_syncs_that_one_item),
     cmocka_unit_test(webhook_every_event_kind_syncs_its_item),
     cmocka_unit_test(webhook_wrong_secret_401_nothing_written),
+    cmocka_unit_test(webhook_burst_for_one_item_a_handful_of_syncs),
     cmocka_unit_test(every_sigterm_during_a_run_exits_130),
 };
 CWP_TEST_MAIN(tests)
