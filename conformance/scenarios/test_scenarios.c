@@ -594,9 +594,14 @@ static void scenarios_catalogue(void **state)
 	 * exactly the rules it names. */
 	snprintf(path, sizeof(path), "%s/conformance/CONFORMANCE.md", source_dir());
 	char *md = ch_slurp(path);
-	static const char *const test_dirs[] = {
-	    "core/tests", "cli", "emby_client/tests", "mock_emby/tests", "conformance",
-	    "sync/tests", NULL};
+	static const char *const test_dirs[] = {"core/tests",
+						"cli",
+						"emby_client/tests",
+						"mock_emby/tests",
+						"conformance",
+						"sync/tests",
+						"fuzz",
+						NULL};
 	for (size_t i = 0; test_dirs[i]; i++) {
 		char d[PATH_MAX];
 		snprintf(d, sizeof(d), "%s/%s", source_dir(), test_dirs[i]);
