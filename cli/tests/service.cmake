@@ -16,6 +16,7 @@ if(TARGET mock_emby AND TARGET emby_client)
       webhook_every_event_kind_syncs_its_item
       webhook_wrong_secret_401_nothing_written
       webhook_burst_for_one_item_a_handful_of_syncs
+      webhook_failed_write_loses_nothing_next_event_writes
       every_sigterm_during_a_run_exits_130)
   target_compile_definitions(e2e_service PRIVATE CWP_HAVE_MOCK=1)
 endif()

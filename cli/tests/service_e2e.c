@@ -632,6 +632,42 @@ static void webhook_burst_for_one_item_a_handful_of_syncs(void **state)
 	env_stop(&e);
 }
 
+/* The fault matrix's rule for webhook-driven writes: a refused write changes
+ * nothing and loses nothing (the previous state is journaled first), and the
+ * next notification writes it. */
+static void webhook_failed_write_loses_nothing_next_event_writes(void **state)
+{
+	(void)state;
+	env e;
+	env_start(&e, "[{\"source\": \"alice\", \"destination\": \"alice\"}]", true);
+	svc_run r;
+	int port = webhook_service(&r, &e);
+	add_target(&e, port, WH_SECRET, "json");
+	int64_t before = dst_ticks(&e);
+	assert_int_equal(mock_emby_add_faults(e.b, "[{\"method\": \"POST\", \"route\": "
+						   "\"/Users/*/Items/*/UserData\", \"kind\": "
+						   "\"status\", \"status\": 500, \"times\": 1}]"),
+			 0);
+	assert_int_equal_dec(player(e.a, A_INTER, "stop", "{\"position_ticks\": 43000000000}"),
+			     200);
+	assert_int_equal_dec(wait_log(&e, "exit 1", 1, 5000), 1);
+	assert_int_equal_dec(dst_ticks(&e), before); /* unchanged */
+	char *jr = slurp(e.journal);
+	assert_non_null(strstr(jr, B_INTER)); /* its previous state, journaled first */
+	free(jr);
+	assert_int_equal_dec(player(e.a, A_INTER, "stop", "{\"position_ticks\": 44000000000}"),
+			     200);
+	int64_t t0 = now_ms();
+	while (dst_ticks(&e) != 44000000000LL && now_ms() - t0 < 5000 * scale()) {
+		struct timespec ts = {0, 2 * 1000000L}; /* polling the mock, with a deadline */
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal_dec(dst_ticks(&e), 44000000000LL);
+	cwp__service_stop();
+	assert_int_equal_dec(svc_join(&r), 0);
+	env_stop(&e);
+}
+
 static void every_sigterm_during_a_run_exits_130(void **state)
 {
 	(void)state;
@@ -677,6 +713,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(webhook_every_event_kind_syncs_its_item),
     cmocka_unit_test(webhook_wrong_secret_401_nothing_written),
     cmocka_unit_test(webhook_burst_for_one_item_a_handful_of_syncs),
+    cmocka_unit_test(webhook_failed_write_loses_nothing_next_event_writes),
     cmocka_unit_test(every_sigterm_during_a_run_exits_130),
 };
 CWP_TEST_MAIN(tests)
