@@ -50,17 +50,17 @@ fi
 
 # 2. The fuzz targets and the libraries they drive. CMAKE_BUILD_TYPE is empty so
 # that OSS-Fuzz's CFLAGS (optimisation, sanitizers, coverage) are the only ones.
-# --as-needed: the Emby decoders live in emby_client, whose other objects need
-# libcurl; nothing the fuzzers link uses it, so it must not become a dependency.
+# The targets link cwp_core and cJSON only (the Emby decoders are compiled into
+# their targets, fuzz/CMakeLists.txt): no libcurl, nothing uninstrumented
+# under MemorySanitizer but the C library, which MSan intercepts.
 cmake -S "$proj" -B "$build" -G Ninja \
 	-DCMAKE_BUILD_TYPE= \
 	-DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
 	-DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
-	-DCMAKE_EXE_LINKER_FLAGS="-Wl,--as-needed" \
 	-DBUILD_SHARED_LIBS=OFF \
 	-DCWP_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
 	-DCWP_BUILD_FUZZ=ON -DCWP_BUILD_TESTS=OFF -DCWP_BUILD_BENCH=OFF \
-	-DCWP_WITH_MOCK=OFF -DCWP_WITH_CLI=OFF -DCWP_WITH_CLIENT=ON \
+	-DCWP_WITH_MOCK=OFF -DCWP_WITH_CLI=OFF -DCWP_WITH_CLIENT=OFF \
 	-DCWP_SANITIZE=OFF -DCWP_WERROR=OFF
 cmake --build "$build" --target fuzz/all -j"$(nproc)"
 
