@@ -270,14 +270,53 @@ static void sync_two_pairs_at_once_in_threads(void **state)
 	free(x);
 }
 
-/* ---- undo (APPLY-10) ---- */
-
 static void run_sync(struct pair *x)
 {
 	cwp_sync_result_free(x->res);
 	x->res = NULL;
 	assert_int_equal(cwp_sync_run(&x->res, &x->p[0], &x->p[1], &x->o), 0);
 }
+
+/* READ-06 + PLAN-03: a destination position whose source item is at an
+ * explicit zero is cleared only with remove; absence never clears. */
+static void sync_confirmed_zero_clears_only_with_remove(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	mem_add(&x.src, "s9", "900", 0, T0 + 5000); /* finished on the source */
+	mem_add(&x.dst, "d9", "900", 1200000, T0);  /* still in progress here */
+	mem_add(&x.dst, "d8", "800", 1200000, T0);  /* absent from the source */
+	run_sync(&x);
+	assert_int_equal_dec(x.dst.items[3].pos_ms, 1200000); /* remove: false */
+	x.o.config.remove = true;
+	run_sync(&x);
+	assert_int_equal_dec(x.dst.items[3].pos_ms, 0);
+	assert_int_equal_dec(x.dst.items[4].pos_ms, 1200000); /* PLAN-02 */
+	assert_int_equal_dec(cwp_sync_result_summary(x.res)->clears, 1);
+	assert_int_equal_dec(cwp_sync_result_summary(x.res)->side[0].confirmed_zeros, 1);
+	pair_teardown(&x);
+}
+
+/* TWO-01/02: the newer side wins in both directions, then nothing moves. */
+static void sync_two_way_writes_both_sides_then_converges(void **state)
+{
+	(void)state;
+	struct pair x;
+	pair_setup(&x);
+	x.o.config.mode = CWP_MODE_TWO_WAY;
+	x.dst.items[0].pos_ms = 3000000; /* newer progress on the destination */
+	x.dst.items[0].last_played = T0 + 3600000;
+	run_sync(&x);
+	assert_int_equal_dec(x.src.items[0].pos_ms, 3000000); /* backward */
+	assert_int_equal_dec(x.dst.items[1].pos_ms, 660000);  /* forward */
+	size_t writes = x.src.writes + x.dst.writes;
+	run_sync(&x);
+	assert_int_equal_dec(x.src.writes + x.dst.writes, writes);
+	pair_teardown(&x);
+}
+
+/* ---- undo (APPLY-10) ---- */
 
 /* Undo x's journal with its own journal beside it. */
 static cwp_undo *run_undo(struct pair *x, bool dry)
@@ -429,6 +468,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(sync_failed_index_writes_nothing),
 	    cmocka_unit_test(sync_options_and_providers_are_versioned),
 	    cmocka_unit_test(sync_two_pairs_at_once_in_threads),
+	    cmocka_unit_test(sync_confirmed_zero_clears_only_with_remove),
+	    cmocka_unit_test(sync_two_way_writes_both_sides_then_converges),
 	    cmocka_unit_test(undo_restores_items_that_still_hold_the_write),
 	    cmocka_unit_test(undo_leaves_progress_made_since_the_run),
 	    cmocka_unit_test(undo_leaves_an_item_playing_now),
