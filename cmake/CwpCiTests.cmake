@@ -6,6 +6,11 @@ if(CWP_BASH)
   add_test(NAME ci.run_stops_at_first_failure
     COMMAND ${CWP_BASH} ${PROJECT_SOURCE_DIR}/.ci/tests/run_test.sh ${PROJECT_SOURCE_DIR})
   set_tests_properties(ci.run_stops_at_first_failure PROPERTIES LABELS unit TIMEOUT 120)
+  # ci.checks_gates: each style gate of .ci/checks fails on what it guards
+  # against (in a scratch repository) and passes once the tree is right.
+  add_test(NAME ci.checks_gates
+    COMMAND ${CWP_BASH} ${PROJECT_SOURCE_DIR}/.ci/tests/checks_test.sh ${PROJECT_SOURCE_DIR})
+  set_tests_properties(ci.checks_gates PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
 
 # Tests that need a pseudo-terminal (CLI-06's progress bar) skip, saying why,
