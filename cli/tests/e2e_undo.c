@@ -15,8 +15,9 @@
 #include "lock.h"
 #include "sync.h"
 
-#define SYNC(e, ...) e2e_run((e), cwp__cmd_sync, "sync", "--config", (e)->pair, __VA_ARGS__, NULL)
-#define UNDO(e, ...) e2e_run((e), cwp__cmd_undo, "undo", (e)->journal, __VA_ARGS__, NULL)
+#define SYNC(e, ...) \
+	e2e_run((e), cwp__cmd_sync, "sync", "--config", (e)->pair, __VA_ARGS__, (char *)NULL)
+#define UNDO(e, ...) e2e_run((e), cwp__cmd_undo, "undo", (e)->journal, __VA_ARGS__, (char *)NULL)
 #define DST          E2E_DST_USER
 
 static void expect_rc(const e2e_env *e, int want)
@@ -189,18 +190,18 @@ static void sync_second_run_waits_then_names_the_other(void **state)
 	bg_start(&b, &e, e.journal);
 	wait_for_file_text(e.journal, "\"entry\":\"previous\"");
 	e2e_run(&e, cwp__cmd_sync, "sync", "--config", e.pair, "--journal", j2, "--lock-timeout",
-		"0", NULL);
+		"0", (char *)NULL);
 	expect_rc(&e, 2);
 	char who[64];
 	snprintf(who, sizeof(who), "pid %ld, cwprogress sync", (long)getpid());
 	assert_non_null(strstr(e.err, "another run"));
 	assert_non_null(strstr(e.err, who));
 	/* an undo of the same user waits as well */
-	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--lock-timeout", "0", NULL);
+	e2e_run(&e, cwp__cmd_undo, "undo", e.journal, "--lock-timeout", "0", (char *)NULL);
 	expect_rc(&e, 2);
 	/* with time to wait, the second run starts once the first is done */
 	e2e_run(&e, cwp__cmd_sync, "sync", "--config", e.pair, "--journal", j2, "--lock-timeout",
-		"60", NULL);
+		"60", (char *)NULL);
 	expect_rc(&e, 0);
 	free(bg_finish(&b));
 	assert_int_equal_dec(b.rc, 0);
