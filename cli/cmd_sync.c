@@ -248,18 +248,12 @@ int cwp__cmd_sync(int argc, char **argv, FILE *out, FILE *err)
 
 	cwp__warn_sink runsink = {&term, verbosity > 0};
 	cwp__sync_opts o;
-	memset(&o, 0, sizeof(o));
-	o.side[0] = &pair.side[0];
-	o.side[1] = &pair.side[1];
-	o.creds[0] = &creds[0];
-	o.creds[1] = &creds[1];
-	o.cfg = pair.cfg;
+	cwp__sync_opts_for_pair(&o, &pair, creds);
 	o.dry_run = dry;
 	o.insecure = insecure;
 	o.ca_file = ca_file;
 	o.journal_path = journal;
 	o.plan_out = plan_out;
-	o.command = "sync";
 	o.term = &term;
 	o.warn = &runsink;
 	o.max_in_flight = in_flight;

@@ -66,6 +66,17 @@ static char *servers_json(const cwp__sync_opts *o)
 	return txt;
 }
 
+void cwp__sync_opts_for_pair(cwp__sync_opts *o, const cwp__pair *pair, const cwp__creds creds[2])
+{
+	memset(o, 0, sizeof(*o));
+	for (int s = 0; s < 2; s++) {
+		o->side[s] = &pair->side[s];
+		o->creds[s] = &creds[s];
+	}
+	o->cfg = pair->cfg;
+	o->command = "sync";
+}
+
 #ifndef CWP_HAVE_CLIENT
 int cwp__sync_pair(cwp_sync_result **out, const cwp__sync_opts *o, char *err, size_t errsz)
 {

@@ -43,6 +43,10 @@ typedef struct cwp__sync_opts {
 	bool no_lock;
 } cwp__sync_opts;
 
+/* Zero *o, then point it at the pair's two endpoints, their credentials
+ * and its configuration, for a "sync" run. */
+void cwp__sync_opts_for_pair(cwp__sync_opts *o, const cwp__pair *pair, const cwp__creds creds[2]);
+
 /* Run one sync between the two endpoints. 0 with *out set, or
  * CWP_EXIT_USAGE with a (redacted) message in err when the clients cannot
  * be set up or another run holds the destination user (APPLY-12). */

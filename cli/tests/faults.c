@@ -340,14 +340,8 @@ static cwp_sync_result *run_sync(e2e_env *e, const char *journal)
 		if (cwp__endpoint_creds(&creds[s], &pair.side[s], err, sizeof(err)) != 0)
 			fail_msg("credentials: %s", err);
 	cwp__sync_opts o;
-	memset(&o, 0, sizeof(o));
-	o.side[0] = &pair.side[0];
-	o.side[1] = &pair.side[1];
-	o.creds[0] = &creds[0];
-	o.creds[1] = &creds[1];
-	o.cfg = pair.cfg;
+	cwp__sync_opts_for_pair(&o, &pair, creds);
 	o.journal_path = journal;
-	o.command = "sync";
 	cwp_sync_result *rep = NULL;
 	int rc = cwp__sync_pair(&rep, &o, err, sizeof(err));
 	for (int s = 0; s < 2; s++)
