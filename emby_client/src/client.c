@@ -239,6 +239,8 @@ int emby_client_new(emby_client **out, const emby_options *o)
 	c->max_body = o->max_body;
 	c->progress = o->progress;
 	c->progress_ud = o->progress_ud;
+	c->on_response = o->on_response;
+	c->on_response_ud = o->on_response_ud;
 	c->easy = curl_easy_init();
 	if (!c->easy)
 		goto done;

@@ -50,6 +50,9 @@ struct emby_client {
 	size_t max_body;
 	void (*progress)(void *ud, const char *phase, size_t done, size_t total);
 	void *progress_ud;
+	void (*on_response)(void *ud, const char *method, const char *path_query, long status,
+			    const char *body, size_t len);
+	void *on_response_ud;
 
 	CURL *easy;                    /* sequential reads; keeps its connection */
 	CURLM *multi;                  /* writes; created on first use */

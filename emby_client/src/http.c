@@ -252,6 +252,12 @@ emby_outcome emby__judge(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc, int
 		c->stats.connections += (size_t)conns;
 	c->stats.bytes_received += x->body.len;
 	*delay_ms = 0;
+	if (c->on_response && cc == CURLE_OK && status > 0) {
+		size_t bl = strlen(c->base_url);
+		const char *pq = x->url && !strncmp(x->url, c->base_url, bl) ? x->url + bl : x->url;
+		c->on_response(c->on_response_ud, x->method, pq ? pq : "", status,
+			       x->body.p ? x->body.p : "", x->body.len);
+	}
 
 	if (cc == CURLE_OK && status >= 200 && status < 300) {
 		*code = CWP_OK;

@@ -38,12 +38,20 @@ typedef struct emby_options {
 	 * "state" or "write". Optional. */
 	void (*progress)(void *ud, const char *phase, size_t done, size_t total);
 	void *progress_ud;
+	/* Called with every HTTP answer the client receives (retried attempts
+	 * and error statuses included), before it is judged: the method, the
+	 * request's path and query below base_url (tokens travel in headers,
+	 * never here), the status and the body. `record` captures what a sync
+	 * reads through it. Optional; must not call the client. */
+	void (*on_response)(void *ud, const char *method, const char *path_query, long status,
+			    const char *body, size_t len);
+	void *on_response_ud;
 } emby_options;
 
 #define EMBY_OPTIONS_INIT                                                                         \
 	{                                                                                         \
 		NULL, NULL, NULL, NULL, NULL, NULL, NULL, 10000, 60000, false, NULL, 500, 3, 500, \
-		    30000, 4, (size_t)64 << 20, NULL, 0, NULL, NULL                               \
+		    30000, 4, (size_t)64 << 20, NULL, 0, NULL, NULL, NULL, NULL                   \
 	}
 
 typedef struct emby_client emby_client;
