@@ -148,6 +148,24 @@ done:
 	return rc;
 }
 
+/* The options that are plain values and callbacks (no copies to make). */
+static void copy_settings(emby_client *c, const emby_options *o)
+{
+	c->connect_timeout_ms = o->connect_timeout_ms;
+	c->total_timeout_ms = o->total_timeout_ms;
+	c->insecure = o->insecure;
+	c->page_size = o->page_size;
+	c->max_attempts = o->max_attempts;
+	c->max_in_flight = o->max_in_flight;
+	c->backoff_ms = o->backoff_ms;
+	c->max_retry_after_ms = o->max_retry_after_ms;
+	c->max_body = o->max_body;
+	c->progress = o->progress;
+	c->progress_ud = o->progress_ud;
+	c->on_response = o->on_response;
+	c->on_response_ud = o->on_response_ud;
+}
+
 int emby_client_new(emby_client **out, const emby_options *o)
 {
 	int rc = CWP_ENOMEM;
@@ -228,19 +246,7 @@ int emby_client_new(emby_client **out, const emby_options *o)
 			if (!(c->libraries[i] = dup_str(o->libraries[i])))
 				goto done;
 	}
-	c->connect_timeout_ms = o->connect_timeout_ms;
-	c->total_timeout_ms = o->total_timeout_ms;
-	c->insecure = o->insecure;
-	c->page_size = o->page_size;
-	c->max_attempts = o->max_attempts;
-	c->max_in_flight = o->max_in_flight;
-	c->backoff_ms = o->backoff_ms;
-	c->max_retry_after_ms = o->max_retry_after_ms;
-	c->max_body = o->max_body;
-	c->progress = o->progress;
-	c->progress_ud = o->progress_ud;
-	c->on_response = o->on_response;
-	c->on_response_ud = o->on_response_ud;
+	copy_settings(c, o);
 	c->easy = curl_easy_init();
 	if (!c->easy)
 		goto done;

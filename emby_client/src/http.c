@@ -241,8 +241,9 @@ static void body_excerpt(char *out, size_t outsz, const emby_client *c, const em
 		out[--j] = '\0';
 }
 
-emby_outcome emby__judge(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc, int attempt, int *code,
-			 int64_t *delay_ms)
+/* Count an answer (connections, bytes) and hand it to the response hook;
+ * returns its HTTP status (0 when none came). */
+static long account(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc)
 {
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -251,13 +252,20 @@ emby_outcome emby__judge(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc, int
 	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
 		c->stats.connections += (size_t)conns;
 	c->stats.bytes_received += x->body.len;
-	*delay_ms = 0;
 	if (c->on_response && cc == CURLE_OK && status > 0) {
 		size_t bl = strlen(c->base_url);
 		const char *pq = x->url && !strncmp(x->url, c->base_url, bl) ? x->url + bl : x->url;
 		c->on_response(c->on_response_ud, x->method, pq ? pq : "", status,
 			       x->body.p ? x->body.p : "", x->body.len);
 	}
+	return status;
+}
+
+emby_outcome emby__judge(emby_client *c, emby_xfer *x, CURL *h, CURLcode cc, int attempt, int *code,
+			 int64_t *delay_ms)
+{
+	long status = account(c, x, h, cc);
+	*delay_ms = 0;
 
 	if (cc == CURLE_OK && status >= 200 && status < 300) {
 		*code = CWP_OK;
