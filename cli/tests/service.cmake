@@ -3,6 +3,7 @@
 if(TARGET mock_emby AND TARGET emby_client)
   cwp_add_cmocka_test(NAME e2e_service
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/service_e2e.c
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/service_support.c
     LIBS cwp_cli CURL::libcurl
     LABEL e2e
     TIMEOUT 120
@@ -12,11 +13,21 @@ if(TARGET mock_emby AND TARGET emby_client)
       household_bad_users_refused_before_any_write
       every_stop_between_runs_exits_0_at_once
       every_failed_run_then_a_good_one
+      every_sigterm_during_a_run_exits_130)
+  target_compile_definitions(e2e_service PRIVATE CWP_HAVE_MOCK=1)
+  target_include_directories(e2e_service PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+  cwp_add_cmocka_test(NAME e2e_service_webhook
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/service_webhook_e2e.c
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/service_support.c
+    LIBS cwp_cli CURL::libcurl
+    LABEL e2e
+    TIMEOUT 120
+    CASES
       webhook_stop_syncs_that_one_item
       webhook_every_event_kind_syncs_its_item
       webhook_wrong_secret_401_nothing_written
       webhook_burst_for_one_item_a_handful_of_syncs
-      webhook_failed_write_loses_nothing_next_event_writes
-      every_sigterm_during_a_run_exits_130)
-  target_compile_definitions(e2e_service PRIVATE CWP_HAVE_MOCK=1)
+      webhook_failed_write_loses_nothing_next_event_writes)
+  target_compile_definitions(e2e_service_webhook PRIVATE CWP_HAVE_MOCK=1)
+  target_include_directories(e2e_service_webhook PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()
