@@ -262,6 +262,62 @@ static int render_members(mock_emby__item *it, const cJSON *obj)
 	return it->json ? 0 : -1;
 }
 
+/* ProviderIds: checked, with names lower-cased and the "name.value" key of
+ * the provider id index (values lower-cased too). */
+static int load_pids(mock_emby__item *it, const cJSON *pids, const char *file, const char *jp,
+		     char *err, size_t errsz)
+{
+	char jp2[MOCK_EMBY__JPATHSZ];
+	mock_emby__path_key(jp2, sizeof jp2, jp, "ProviderIds");
+	if (pids && !cJSON_IsNull(pids)) {
+		if (!cJSON_IsObject(pids))
+			return mock_emby__fx_fail(err, errsz, file, jp2,
+						  "expected an object of strings");
+		size_t n = (size_t)cJSON_GetArraySize(pids);
+		it->pids = calloc(n ? n : 1, sizeof *it->pids);
+		if (!it->pids)
+			return mock_emby__fx_fail(err, errsz, file, jp2, "out of memory");
+		const cJSON *p;
+		cJSON_ArrayForEach(p, pids)
+		{
+			char jp3[MOCK_EMBY__JPATHSZ];
+			if (cJSON_IsNull(p))
+				continue;
+			if (!cJSON_IsString(p)) {
+				mock_emby__path_key(jp3, sizeof jp3, jp2, p->string);
+				return mock_emby__fx_fail(
+				    err, errsz, file, jp3,
+				    "expected a string (provider ids are strings)");
+			}
+			mock_emby__pid *pid = &it->pids[it->n_pids];
+			pid->name_lc = mock_emby__strdup(p->string);
+			pid->value = mock_emby__strdup(p->valuestring);
+			if (!pid->name_lc || !pid->value) {
+				free(pid->name_lc);
+				free(pid->value);
+				return mock_emby__fx_fail(err, errsz, file, jp2, "out of memory");
+			}
+			for (char *c = pid->name_lc; *c; c++)
+				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+			size_t nl = strlen(pid->name_lc), vl = strlen(pid->value);
+			pid->key = malloc(nl + vl + 2);
+			if (!pid->key) {
+				free(pid->name_lc);
+				free(pid->value);
+				return mock_emby__fx_fail(err, errsz, file, jp2, "out of memory");
+			}
+			memcpy(pid->key, pid->name_lc, nl);
+			pid->key[nl] = '.';
+			for (size_t k = 0; k <= vl; k++) {
+				char c = pid->value[k];
+				pid->key[nl + 1 + k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			}
+			it->n_pids++;
+		}
+	}
+	return 0;
+}
+
 static int load_item(mock_emby *m, mock_emby__item *it, cJSON *obj, const char *file,
 		     const char *jp, char *err, size_t errsz)
 {
@@ -313,54 +369,9 @@ static int load_item(mock_emby *m, mock_emby__item *it, cJSON *obj, const char *
 		return mock_emby__fx_fail(err, errsz, file, jp2, "expected true or false");
 	}
 	it->is_folder = cJSON_IsTrue(folder);
-	const cJSON *pids = cJSON_GetObjectItemCaseSensitive(obj, "ProviderIds");
-	mock_emby__path_key(jp2, sizeof jp2, jp, "ProviderIds");
-	if (pids && !cJSON_IsNull(pids)) {
-		if (!cJSON_IsObject(pids))
-			return mock_emby__fx_fail(err, errsz, file, jp2,
-						  "expected an object of strings");
-		size_t n = (size_t)cJSON_GetArraySize(pids);
-		it->pids = calloc(n ? n : 1, sizeof *it->pids);
-		if (!it->pids)
-			return mock_emby__fx_fail(err, errsz, file, jp2, "out of memory");
-		const cJSON *p;
-		cJSON_ArrayForEach(p, pids)
-		{
-			char jp3[MOCK_EMBY__JPATHSZ];
-			if (cJSON_IsNull(p))
-				continue;
-			if (!cJSON_IsString(p)) {
-				mock_emby__path_key(jp3, sizeof jp3, jp2, p->string);
-				return mock_emby__fx_fail(
-				    err, errsz, file, jp3,
-				    "expected a string (provider ids are strings)");
-			}
-			mock_emby__pid *pid = &it->pids[it->n_pids];
-			pid->name_lc = mock_emby__strdup(p->string);
-			pid->value = mock_emby__strdup(p->valuestring);
-			if (!pid->name_lc || !pid->value) {
-				free(pid->name_lc);
-				free(pid->value);
-				return mock_emby__fx_fail(err, errsz, file, jp2, "out of memory");
-			}
-			for (char *c = pid->name_lc; *c; c++)
-				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-			size_t nl = strlen(pid->name_lc), vl = strlen(pid->value);
-			pid->key = malloc(nl + vl + 2);
-			if (!pid->key) {
-				free(pid->name_lc);
-				free(pid->value);
-				return mock_emby__fx_fail(err, errsz, file, jp2, "out of memory");
-			}
-			memcpy(pid->key, pid->name_lc, nl);
-			pid->key[nl] = '.';
-			for (size_t k = 0; k <= vl; k++) {
-				char c = pid->value[k];
-				pid->key[nl + 1 + k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			}
-			it->n_pids++;
-		}
-	}
+	if (load_pids(it, cJSON_GetObjectItemCaseSensitive(obj, "ProviderIds"), file, jp, err,
+		      errsz) != 0)
+		return -1;
 	/* Served back as recorded, without the mock's annotations and the
 	 * recorded UserData (user data is per user: userdata/<id>.json). */
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "UserData");
