@@ -8,32 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "client_internal.h"
-
-#define LOOKUP_FIELDS                                                      \
-	"ProviderIds,RunTimeTicks,ParentIndexNumber,IndexNumber,SeriesId," \
-	"UserDataLastPlayedDate,UserDataPlayCount"
-
-typedef enum cand_kind { CAND_MOVIE, CAND_EPISODE, CAND_SERIES } cand_kind;
-
-/* An item a lookup returned, decoded once. */
-typedef struct cand {
-	char *id;
-	cand_kind kind;
-	char buf[CWP_ID_COUNT][CWP_ID_MAX];
-	const char *ids[CWP_ID_COUNT];
-	int32_t season, episode;
-	bool has_season, has_episode;
-	cwp_target_state st;
-	bool has_state;
-} cand;
-
-/* Candidates are allocated one by one: their ids point into their own buf,
- * so they must never move. */
-typedef struct cand_list {
-	cand **v;
-	size_t n, cap;
-} cand_list;
+#include "resolve_internal.h"
 
 typedef struct res_entry {
 	emby_resolve_status st;
@@ -55,248 +30,6 @@ struct emby_resolution {
 	size_t n_seen, cap_seen;
 };
 
-static void cand_list_free(cand_list *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i]->id);
-		free(l->v[i]);
-	}
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
-}
-
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = malloc(n + 1);
-	if (p)
-		memcpy(p, s, n + 1);
-	return p;
-}
-
-/* Decode the rows of a lookup answer into l (Movie, Episode, Series). */
-static int add_cands(emby_client *c, cand_list *l, const emby_page *page)
-{
-	for (const cJSON *row = page->items->child; row; row = row->next) {
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(row, "Type");
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "Id");
-		if (!cJSON_IsString(type) || !cJSON_IsString(id) || !id->valuestring[0])
-			continue;
-		cand_kind kind;
-		if (strcmp(type->valuestring, "Movie") == 0)
-			kind = CAND_MOVIE;
-		else if (strcmp(type->valuestring, "Episode") == 0)
-			kind = CAND_EPISODE;
-		else if (strcmp(type->valuestring, "Series") == 0)
-			kind = CAND_SERIES;
-		else
-			continue;
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			cand **v = realloc(l->v, cap * sizeof(*v));
-			if (!v)
-				return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-			l->v = v;
-			l->cap = cap;
-		}
-		cand *k = calloc(1, sizeof(*k));
-		if (!k)
-			return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-		l->v[l->n++] = k;
-		k->kind = kind;
-		if (!(k->id = dup_str(id->valuestring)))
-			return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-		emby_decode_provider_ids(k->ids, k->buf, row);
-		if (kind == CAND_EPISODE) {
-			const cJSON *s = cJSON_GetObjectItemCaseSensitive(row, "ParentIndexNumber");
-			const cJSON *e = cJSON_GetObjectItemCaseSensitive(row, "IndexNumber");
-			if (cJSON_IsNumber(s) && s->valuedouble >= 0 && s->valuedouble <= 100000 &&
-			    s->valuedouble == (double)(int32_t)s->valuedouble) {
-				k->season = (int32_t)s->valuedouble;
-				k->has_season = true;
-			}
-			if (cJSON_IsNumber(e) && e->valuedouble >= 0 && e->valuedouble <= 100000 &&
-			    e->valuedouble == (double)(int32_t)e->valuedouble) {
-				k->episode = (int32_t)e->valuedouble;
-				k->has_episode = true;
-			}
-		}
-		if (kind != CAND_SERIES)
-			k->has_state = emby_decode_state(&k->st, row, NULL) == CWP_OK;
-	}
-	return CWP_OK;
-}
-
-/* How a record's ids relate to an item's: shared kinds and conflicting
- * kinds (both known, different values). */
-static void relate(const char *const *a, const char *const *b, int *shared, int *conflicts)
-{
-	*shared = *conflicts = 0;
-	for (int k = 0; k < CWP_ID_COUNT; k++) {
-		if (!a[k] || !b[k])
-			continue;
-		if (strcmp(a[k], b[k]) == 0)
-			(*shared)++;
-		else
-			(*conflicts)++;
-	}
-}
-
-static bool verified(const char *const *rec_ids, const cand *k)
-{
-	int shared, conflicts;
-	relate(rec_ids, k->ids, &shared, &conflicts);
-	return shared > 0 && conflicts == 0;
-}
-
-static bool have_ids(const char *const *ids)
-{
-	for (int k = 0; k < CWP_ID_COUNT; k++)
-		if (ids[k])
-			return true;
-	return false;
-}
-
-/* ---- batched AnyProviderIdEquals lookups --------------------------------- */
-
-typedef struct lookup {
-	emby_client *c;
-	emby_buf path; /* /Users/{uid}/Items */
-	emby_buf q;    /* query being built */
-	emby_buf toks; /* ",tok,tok," for dedup inside a batch */
-	size_t fixed;  /* URL length without the tokens */
-	size_t n_in;   /* records in the current batch */
-	cand_kind kinds_mask;
-	bool has_movie, has_episode, has_series;
-	emby_xfer xf;
-	emby_page page;
-	size_t requests;
-} lookup;
-
-static int lookup_init(lookup *L, emby_client *c)
-{
-	memset(L, 0, sizeof(*L));
-	L->c = c;
-	if (emby__buf_str(&L->path, "/Users/") != CWP_OK ||
-	    emby__buf_escape(&L->path, c->user_id) != CWP_OK ||
-	    emby__buf_str(&L->path, "/Items") != CWP_OK)
-		return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-	/* Base URL + path + "?" + the longest fixed query (the tokens follow). */
-	L->fixed =
-	    strlen(c->base_url) + L->path.len + 1 +
-	    strlen("Recursive=true&IncludeItemTypes=Movie,Episode,Series&Fields=" LOOKUP_FIELDS
-		   "&EnableUserData=true&AnyProviderIdEquals=");
-	return CWP_OK;
-}
-
-static void lookup_free(lookup *L)
-{
-	emby__buf_free(&L->path);
-	emby__buf_free(&L->q);
-	emby__buf_free(&L->toks);
-	emby_page_free(&L->page);
-	emby__xfer_free(&L->xf);
-}
-
-/* The tokens of ids not yet in the batch ("tmdb.603"), their added length. */
-static size_t new_tokens(lookup *L, const char *const *ids, char toks[][CWP_ID_MAX + 16],
-			 size_t *n_toks)
-{
-	size_t add = 0;
-	*n_toks = 0;
-	for (int k = 0; k < CWP_ID_COUNT; k++) {
-		if (!ids[k])
-			continue;
-		char t[CWP_ID_MAX + 16];
-		char probe[CWP_ID_MAX + 20];
-		snprintf(t, sizeof(t), "%s.%s", cwp_id_name((cwp_id_kind)k), ids[k]);
-		snprintf(probe, sizeof(probe), ",%s,", t);
-		if (L->toks.p && strstr(L->toks.p, probe))
-			continue;
-		bool dup = false;
-		for (size_t i = 0; i < *n_toks && !dup; i++)
-			dup = strcmp(toks[i], t) == 0;
-		if (dup)
-			continue;
-		memcpy(toks[*n_toks], t, sizeof(t));
-		(*n_toks)++;
-		add += strlen(t) + 1; /* + separator (ids are URL-safe: no escaping) */
-	}
-	return add;
-}
-
-/* Send the batch built so far; candidates are appended to out. */
-static int lookup_flush(lookup *L, cand_list *out)
-{
-	emby_client *c = L->c;
-	int rc;
-	if (L->n_in == 0)
-		return CWP_OK;
-	emby_buf q = {0};
-	const char *types = L->has_series                    ? "Series"
-			    : L->has_movie && L->has_episode ? "Movie,Episode"
-			    : L->has_movie                   ? "Movie"
-							     : "Episode";
-	if (emby__buf_printf(&q,
-			     "Recursive=true&IncludeItemTypes=%s&Fields=" LOOKUP_FIELDS
-			     "&EnableUserData=true&AnyProviderIdEquals=%s",
-			     types, L->q.p ? L->q.p : "") != CWP_OK) {
-		emby__buf_free(&q);
-		return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-	}
-	rc = emby__get(c, &L->xf, L->path.p, q.p);
-	emby__buf_free(&q);
-	L->requests++;
-	L->q.len = 0;
-	L->toks.len = 0;
-	if (L->q.p)
-		L->q.p[0] = '\0';
-	if (L->toks.p)
-		L->toks.p[0] = '\0';
-	L->n_in = 0;
-	L->has_movie = L->has_episode = L->has_series = false;
-	if (rc != CWP_OK)
-		return rc;
-	emby_page_free(&L->page);
-	rc = emby_decode_page(&L->page, L->xf.body.p, L->xf.body.len);
-	if (rc != CWP_OK)
-		return emby__fail(c, CWP_EDECODE, "%s: GET %s (AnyProviderIdEquals): HTTP %ld: %s",
-				  c->label, L->xf.route, L->xf.status, cwp_error_last());
-	return add_cands(c, out, &L->page);
-}
-
-/* Add one record's ids to the batch, flushing first when the URL would pass
- * 4 KiB. Returns whether the record fitted in a batch at all. */
-static int lookup_add(lookup *L, const char *const *ids, cand_kind kind, cand_list *out)
-{
-	char toks[CWP_ID_COUNT][CWP_ID_MAX + 16];
-	size_t n_toks;
-	size_t add = new_tokens(L, ids, toks, &n_toks);
-	if (L->n_in > 0 && L->fixed + L->q.len + add > EMBY__URL_MAX) {
-		int rc = lookup_flush(L, out);
-		if (rc != CWP_OK)
-			return rc;
-		add = new_tokens(L, ids, toks, &n_toks);
-	}
-	if (L->toks.len == 0 && emby__buf_add(&L->toks, ",", 1) != CWP_OK)
-		return emby__fail(L->c, CWP_ENOMEM, "%s: out of memory", L->c->label);
-	for (size_t i = 0; i < n_toks; i++) {
-		if ((L->q.len > 0 && emby__buf_add(&L->q, ",", 1) != CWP_OK) ||
-		    emby__buf_str(&L->q, toks[i]) != CWP_OK || emby__buf_str(&L->toks, toks[i]) ||
-		    emby__buf_add(&L->toks, ",", 1) != CWP_OK)
-			return emby__fail(L->c, CWP_ENOMEM, "%s: out of memory", L->c->label);
-	}
-	L->n_in++;
-	if (kind == CAND_MOVIE)
-		L->has_movie = true;
-	else if (kind == CAND_EPISODE)
-		L->has_episode = true;
-	else
-		L->has_series = true;
-	return CWP_OK;
-}
-
 /* ---- resolution ------------------------------------------------------------ */
 
 static int cmp_strp(const void *a, const void *b)
@@ -315,7 +48,7 @@ static int settle(emby_client *c, res_entry *e, const cand *const *m, size_t n)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++) {
 			int shared, conflicts;
-			relate(m[i]->ids, m[j]->ids, &shared, &conflicts);
+			emby__relate(m[i]->ids, m[j]->ids, &shared, &conflicts);
 			if (conflicts > 0) {
 				e->st = EMBY_AMBIGUOUS;
 				return CWP_OK;
@@ -330,7 +63,7 @@ static int settle(emby_client *c, res_entry *e, const cand *const *m, size_t n)
 			dup = strcmp(e->ids[j], m[i]->id) == 0;
 		if (dup)
 			continue;
-		if (!(e->ids[e->n_ids] = dup_str(m[i]->id)))
+		if (!(e->ids[e->n_ids] = emby__dup_str(m[i]->id)))
 			return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		e->n_ids++;
 	}
@@ -354,7 +87,7 @@ static int remember_states(emby_client *c, emby_resolution *r, const cand_list *
 			r->cap_seen = cap;
 		}
 		seen_state *s = &r->seen[r->n_seen];
-		if (!(s->id = dup_str(k->id)))
+		if (!(s->id = emby__dup_str(k->id)))
 			return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		s->st = k->st;
 		s->has_state = k->has_state;
@@ -370,7 +103,7 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 	lookup L;
 	cand_list cl = {0};
 	const cand **m = NULL;
-	int rc = lookup_init(&L, c);
+	int rc = emby__lookup_init(&L, c);
 	if (rc != CWP_OK)
 		goto done;
 	/* Movies first, then episodes: batches stay of one type mostly, so
@@ -378,15 +111,16 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 	for (int pass = 0; pass < 2; pass++) {
 		cwp_media_type want = pass == 0 ? CWP_TYPE_MOVIE : CWP_TYPE_EPISODE;
 		for (size_t i = 0; i < n; i++) {
-			if (recs[i]->type != want || !have_ids(recs[i]->ids))
+			if (recs[i]->type != want || !emby__have_ids(recs[i]->ids))
 				continue;
-			rc = lookup_add(&L, recs[i]->ids,
-					want == CWP_TYPE_MOVIE ? CAND_MOVIE : CAND_EPISODE, &cl);
+			rc = emby__lookup_add(&L, recs[i]->ids,
+					      want == CWP_TYPE_MOVIE ? CAND_MOVIE : CAND_EPISODE,
+					      &cl);
 			if (rc != CWP_OK)
 				goto done;
 		}
 	}
-	rc = lookup_flush(&L, &cl);
+	rc = emby__lookup_flush(&L, &cl);
 	if (rc != CWP_OK)
 		goto done;
 	*n_lookups += L.requests;
@@ -401,12 +135,12 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 	for (size_t i = 0; i < n; i++) {
 		const cwp_record *rec = recs[i];
 		if ((rec->type != CWP_TYPE_MOVIE && rec->type != CWP_TYPE_EPISODE) ||
-		    !have_ids(rec->ids))
+		    !emby__have_ids(rec->ids))
 			continue;
 		cand_kind want = rec->type == CWP_TYPE_MOVIE ? CAND_MOVIE : CAND_EPISODE;
 		size_t nm = 0;
 		for (size_t j = 0; j < cl.n; j++)
-			if (cl.v[j]->kind == want && verified(rec->ids, cl.v[j]))
+			if (cl.v[j]->kind == want && emby__verified(rec->ids, cl.v[j]))
 				m[nm++] = cl.v[j];
 		/* RES-03: several episodes share an own id → season/episode decide. */
 		if (want == CAND_EPISODE && nm > 1 && rec->has_season && rec->has_episode) {
@@ -425,8 +159,8 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 	rc = CWP_OK;
 done:
 	free(m);
-	cand_list_free(&cl);
-	lookup_free(&L);
+	emby__cand_list_free(&cl);
+	emby__lookup_free(&L);
 	return rc;
 }
 
@@ -444,7 +178,7 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 	emby_page page = {0};
 	emby_xfer xf = {0};
 	bool *listed = NULL;
-	int rc = lookup_init(&L, c);
+	int rc = emby__lookup_init(&L, c);
 	if (rc != CWP_OK)
 		goto done;
 
@@ -452,16 +186,16 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 	for (size_t i = 0; i < n; i++) {
 		const cwp_record *rec = recs[i];
 		if (rec->type != CWP_TYPE_EPISODE || r->e[i].st != EMBY_NOT_FOUND ||
-		    !rec->has_season || !rec->has_episode || !have_ids(rec->show_ids))
+		    !rec->has_season || !rec->has_episode || !emby__have_ids(rec->show_ids))
 			continue;
 		todo++;
-		rc = lookup_add(&L, rec->show_ids, CAND_SERIES, &series);
+		rc = emby__lookup_add(&L, rec->show_ids, CAND_SERIES, &series);
 		if (rc != CWP_OK)
 			goto done;
 	}
 	if (todo == 0)
 		goto done;
-	rc = lookup_flush(&L, &series);
+	rc = emby__lookup_flush(&L, &series);
 	if (rc != CWP_OK)
 		goto done;
 	*n_lookups += L.requests;
@@ -476,20 +210,20 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 	for (size_t i = 0; i < n; i++) {
 		const cwp_record *rec = recs[i];
 		if (rec->type != CWP_TYPE_EPISODE || r->e[i].st != EMBY_NOT_FOUND ||
-		    !rec->has_season || !rec->has_episode || !have_ids(rec->show_ids))
+		    !rec->has_season || !rec->has_episode || !emby__have_ids(rec->show_ids))
 			continue;
 		/* Series that disagree with each other: which show is meant is
 		 * unknown (ambiguous), and none of them is listed for it. */
 		size_t ns = 0;
 		for (size_t j = 0; j < series.n; j++)
 			if (series.v[j]->kind == CAND_SERIES &&
-			    verified(rec->show_ids, series.v[j]))
+			    emby__verified(rec->show_ids, series.v[j]))
 				m[ns++] = series.v[j];
 		bool ambiguous = false;
 		for (size_t a = 0; a < ns && !ambiguous; a++)
 			for (size_t b = a + 1; b < ns && !ambiguous; b++) {
 				int shared, conflicts;
-				relate(m[a]->ids, m[b]->ids, &shared, &conflicts);
+				emby__relate(m[a]->ids, m[b]->ids, &shared, &conflicts);
 				ambiguous = conflicts > 0;
 			}
 		if (ambiguous) {
@@ -498,7 +232,7 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 		}
 		for (size_t j = 0; j < series.n; j++)
 			if (series.v[j]->kind == CAND_SERIES &&
-			    verified(rec->show_ids, series.v[j]))
+			    emby__verified(rec->show_ids, series.v[j]))
 				listed[j] = true;
 	}
 	/* One listing per distinct series id (a series returned twice is listed
@@ -533,7 +267,7 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 			goto done;
 		}
 		size_t before = eps.n;
-		rc = add_cands(c, &eps, &page);
+		rc = emby__add_cands(c, &eps, &page);
 		if (rc != CWP_OK)
 			goto done;
 		size_t *v = realloc(ep_series, (eps.n ? eps.n : 1) * sizeof(*v));
@@ -557,7 +291,7 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 	for (size_t i = 0; i < n; i++) {
 		const cwp_record *rec = recs[i];
 		if (rec->type != CWP_TYPE_EPISODE || r->e[i].st != EMBY_NOT_FOUND ||
-		    !rec->has_season || !rec->has_episode || !have_ids(rec->show_ids))
+		    !rec->has_season || !rec->has_episode || !emby__have_ids(rec->show_ids))
 			continue;
 		size_t nm = 0;
 		for (size_t e = 0; e < eps.n; e++) {
@@ -565,12 +299,12 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 			const cand *sv = series.v[ep_series[e]];
 			if (k->kind != CAND_EPISODE || !k->has_season || !k->has_episode ||
 			    k->season != rec->season || k->episode != rec->episode ||
-			    !verified(rec->show_ids, sv))
+			    !emby__verified(rec->show_ids, sv))
 				continue;
 			/* An own id that contradicts the record means another
 			 * numbering: not this episode. */
 			int shared, conflicts;
-			relate(rec->ids, k->ids, &shared, &conflicts);
+			emby__relate(rec->ids, k->ids, &shared, &conflicts);
 			if (conflicts > 0)
 				continue;
 			m[nm++] = k;
@@ -584,13 +318,13 @@ done:
 	free(listed);
 	free(m);
 	free(ep_series);
-	cand_list_free(&series);
-	cand_list_free(&eps);
+	emby__cand_list_free(&series);
+	emby__cand_list_free(&eps);
 	emby_page_free(&page);
 	emby__buf_free(&path);
 	emby__buf_free(&q);
 	emby__xfer_free(&xf);
-	lookup_free(&L);
+	emby__lookup_free(&L);
 	return rc;
 }
 
