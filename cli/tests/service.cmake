@@ -13,6 +13,7 @@ if(TARGET mock_emby AND TARGET emby_client)
       household_bad_users_refused_before_any_write
       every_stop_between_runs_exits_0_at_once
       every_failed_run_then_a_good_one
+      every_runs_never_overlap_with_a_slow_server
       every_sigterm_during_a_run_exits_130)
   target_compile_definitions(e2e_service PRIVATE CWP_HAVE_MOCK=1)
   target_include_directories(e2e_service PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)

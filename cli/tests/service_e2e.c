@@ -4,6 +4,8 @@
  * (service_support.h). */
 #include "service_support.h"
 
+#include "cwp/json.h"
+
 #include "cwp_test.h"
 
 #include <signal.h>
@@ -143,6 +145,54 @@ static void every_failed_run_then_a_good_one(void **state)
 	env_stop(&e);
 }
 
+/* SVC-02: with an interval shorter than a (slow) run, the next run starts
+ * only when the previous one has ended. The destination's journal shows it:
+ * run 2's probe comes only after run 1's slow request. */
+static void every_runs_never_overlap_with_a_slow_server(void **state)
+{
+	(void)state;
+	env e;
+	env_start(&e, "[{\"source\": \"alice\", \"destination\": \"alice\"}]", false);
+	assert_int_equal(mock_emby_add_faults(e.b, "[{\"method\": \"GET\", \"route\": "
+						   "\"/Users/*/Items\", \"kind\": \"delay\", "
+						   "\"delay_ms\": 1500, \"times\": 1}]"),
+			 0);
+	svc_run r;
+	svc_start(&r, &e, 1000, NULL);
+	assert_int_equal_dec(wait_log(&e, "cwprogress: run:", 2, 15000), 2);
+	cwp__service_stop();
+	assert_int_equal_dec(svc_join(&r), 0);
+	char *j = mock_emby_journal_json(e.b);
+	cJSON *jr = cwp_json_parse_str(j);
+	mock_emby_free(j);
+	int n = cJSON_GetArraySize(jr), slow = -1, again = -1, probes = 0;
+	for (int i = 0; i < n; i++) {
+		const cJSON *it = cJSON_GetArrayItem(jr, i);
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(it, "fault");
+		if (slow < 0 && f && !cJSON_IsNull(f))
+			slow = i;
+		/* Each run starts with its probe. */
+		if (strcmp(str(it, "path"), "/System/Info/Public") == 0 && ++probes == 2)
+			again = i;
+	}
+	cJSON_Delete(jr);
+	if (slow < 0 || again < 0 || again < slow)
+		fail_msg("run 2 began at request %d, run 1's slow request is %d (of %d)", again,
+			 slow, n);
+	char *err = slurp(e.err);
+	const char *line = strstr(err, "cwprogress: run:");
+	const char *ms = line ? strstr(line, " ms") : NULL;
+	long took = 0;
+	while (ms && ms > line && ms[-1] >= '0' && ms[-1] <= '9')
+		ms--;
+	if (ms)
+		took = strtol(ms, NULL, 10);
+	free(err);
+	if (took < 1500)
+		fail_msg("run 1 took %ld ms, not the slow server's 1500", took);
+	env_stop(&e);
+}
+
 static void every_sigterm_during_a_run_exits_130(void **state)
 {
 	(void)state;
@@ -184,6 +234,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(household_bad_users_refused_before_any_write),
     cmocka_unit_test(every_stop_between_runs_exits_0_at_once),
     cmocka_unit_test(every_failed_run_then_a_good_one),
+    cmocka_unit_test(every_runs_never_overlap_with_a_slow_server),
     cmocka_unit_test(every_sigterm_during_a_run_exits_130),
 };
 CWP_TEST_MAIN(tests)
