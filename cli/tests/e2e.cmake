@@ -66,4 +66,5 @@ if(TARGET mock_emby AND TARGET emby_client)
       sync_second_run_waits_then_names_the_other
       sync_takes_over_a_stale_lock)
   target_include_directories(e2e_undo PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+  add_dependencies(e2e_undo cwprogress) # APPLY-12: the second run is another process
 endif()
