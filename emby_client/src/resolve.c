@@ -103,6 +103,8 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 	lookup L;
 	cand_list cl = {0};
 	const cand **m = NULL;
+	size_t *hits = NULL;
+	cand_index by_id = {0};
 	int rc = emby__lookup_init(&L, c);
 	if (rc != CWP_OK)
 		goto done;
@@ -128,7 +130,8 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 	if (rc != CWP_OK)
 		goto done;
 	m = malloc((cl.n ? cl.n : 1) * sizeof(*m));
-	if (!m) {
+	hits = malloc((cl.n ? cl.n : 1) * sizeof(*hits));
+	if (!m || !hits || emby__cand_index_build(&by_id, &cl) != CWP_OK) {
 		rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		goto done;
 	}
@@ -138,10 +141,10 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 		    !emby__have_ids(rec->ids))
 			continue;
 		cand_kind want = rec->type == CWP_TYPE_MOVIE ? CAND_MOVIE : CAND_EPISODE;
-		size_t nm = 0;
-		for (size_t j = 0; j < cl.n; j++)
-			if (cl.v[j]->kind == want && emby__verified(rec->ids, cl.v[j]))
-				m[nm++] = cl.v[j];
+		size_t nm = 0, nh = emby__cand_index_find(&by_id, rec->ids, hits);
+		for (size_t h = 0; h < nh; h++)
+			if (cl.v[hits[h]]->kind == want && emby__verified(rec->ids, cl.v[hits[h]]))
+				m[nm++] = cl.v[hits[h]];
 		/* RES-03: several episodes share an own id → season/episode decide. */
 		if (want == CAND_EPISODE && nm > 1 && rec->has_season && rec->has_episode) {
 			size_t keep = 0;
@@ -159,6 +162,8 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 	rc = CWP_OK;
 done:
 	free(m);
+	free(hits);
+	emby__cand_index_free(&by_id);
 	emby__cand_list_free(&cl);
 	emby__lookup_free(&L);
 	return rc;
@@ -178,6 +183,8 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 	emby_page page = {0};
 	emby_xfer xf = {0};
 	bool *listed = NULL;
+	size_t *hits = NULL;
+	cand_index by_id = {0};
 	int rc = emby__lookup_init(&L, c);
 	if (rc != CWP_OK)
 		goto done;
@@ -203,7 +210,8 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 	/* Which series are needed: those verified for some record. */
 	listed = calloc(series.n ? series.n : 1, sizeof(*listed));
 	m = malloc((series.n ? series.n : 1) * sizeof(*m));
-	if (!listed || !m) {
+	hits = malloc((series.n ? series.n : 1) * sizeof(*hits));
+	if (!listed || !m || !hits || emby__cand_index_build(&by_id, &series) != CWP_OK) {
 		rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		goto done;
 	}
@@ -214,11 +222,11 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 			continue;
 		/* Series that disagree with each other: which show is meant is
 		 * unknown (ambiguous), and none of them is listed for it. */
-		size_t ns = 0;
-		for (size_t j = 0; j < series.n; j++)
-			if (series.v[j]->kind == CAND_SERIES &&
-			    emby__verified(rec->show_ids, series.v[j]))
-				m[ns++] = series.v[j];
+		size_t ns = 0, nh = emby__cand_index_find(&by_id, rec->show_ids, hits);
+		for (size_t h = 0; h < nh; h++)
+			if (series.v[hits[h]]->kind == CAND_SERIES &&
+			    emby__verified(rec->show_ids, series.v[hits[h]]))
+				m[ns++] = series.v[hits[h]];
 		bool ambiguous = false;
 		for (size_t a = 0; a < ns && !ambiguous; a++)
 			for (size_t b = a + 1; b < ns && !ambiguous; b++) {
@@ -230,10 +238,10 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 			r->e[i].st = EMBY_AMBIGUOUS;
 			continue;
 		}
-		for (size_t j = 0; j < series.n; j++)
-			if (series.v[j]->kind == CAND_SERIES &&
-			    emby__verified(rec->show_ids, series.v[j]))
-				listed[j] = true;
+		for (size_t h = 0; h < nh; h++)
+			if (series.v[hits[h]]->kind == CAND_SERIES &&
+			    emby__verified(rec->show_ids, series.v[hits[h]]))
+				listed[hits[h]] = true;
 	}
 	/* One listing per distinct series id (a series returned twice is listed
 	 * once). */
@@ -317,6 +325,8 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 done:
 	free(listed);
 	free(m);
+	free(hits);
+	emby__cand_index_free(&by_id);
 	free(ep_series);
 	emby__cand_list_free(&series);
 	emby__cand_list_free(&eps);

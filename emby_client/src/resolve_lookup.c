@@ -236,3 +236,79 @@ int emby__lookup_add(lookup *L, const char *const *ids, cand_kind kind, cand_lis
 		L->has_series = true;
 	return CWP_OK;
 }
+
+/* ---- candidates by provider id ------------------------------------------- */
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const cand_ref *x = a, *y = b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	int c = strcmp(x->value, y->value);
+	if (c)
+		return c;
+	return x->cand < y->cand ? -1 : x->cand > y->cand;
+}
+
+int emby__cand_index_build(cand_index *x, const cand_list *l)
+{
+	memset(x, 0, sizeof(*x));
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		for (int k = 0; k < CWP_ID_COUNT; k++)
+			n += l->v[i]->ids[k] != NULL;
+	x->v = malloc((n ? n : 1) * sizeof(*x->v));
+	x->stamp = calloc(l->n ? l->n : 1, sizeof(*x->stamp));
+	if (!x->v || !x->stamp) {
+		emby__cand_index_free(x);
+		return CWP_ENOMEM;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		for (int k = 0; k < CWP_ID_COUNT; k++)
+			if (l->v[i]->ids[k])
+				x->v[x->n++] = (cand_ref){k, l->v[i]->ids[k], i};
+	qsort(x->v, x->n, sizeof(*x->v), cmp_ref);
+	return CWP_OK;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t emby__cand_index_find(cand_index *x, const char *const *ids, size_t *out)
+{
+	size_t n = 0;
+	x->now++;
+	for (int k = 0; k < CWP_ID_COUNT; k++) {
+		if (!ids[k])
+			continue;
+		/* The first ref of (k, ids[k]): a lower bound by binary search. */
+		size_t lo = 0, hi = x->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const cand_ref *r = &x->v[mid];
+			if (r->kind < k || (r->kind == k && strcmp(r->value, ids[k]) < 0))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < x->n && x->v[lo].kind == k && !strcmp(x->v[lo].value, ids[k]); lo++) {
+			size_t c = x->v[lo].cand;
+			if (x->stamp[c] != x->now) {
+				x->stamp[c] = x->now;
+				out[n++] = c;
+			}
+		}
+	}
+	qsort(out, n, sizeof(*out), cmp_size);
+	return n;
+}
+
+void emby__cand_index_free(cand_index *x)
+{
+	free(x->v);
+	free(x->stamp);
+	memset(x, 0, sizeof(*x));
+}
