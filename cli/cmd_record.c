@@ -87,192 +87,9 @@ static void usage(FILE *f)
 
 enum { OPT_TOKEN_FILE = 256, OPT_CA_FILE, OPT_INSECURE, OPT_LIMIT, OPT_REDACT, OPT_WHOLE };
 
-/* 32 lowercase hex characters from a GUID written with or without dashes,
- * in any case; false when it is not one. */
-static bool guid_norm(char out[33], const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++) {
-		char c = *s;
-		if (c == '-')
-			continue;
-		if (c >= 'A' && c <= 'F')
-			c = (char)(c - 'A' + 'a');
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || n == 32)
-			return false;
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return n == 32;
-}
-
-/* ---- the output directory ---------------------------------------------- */
-
-typedef struct outdir {
-	char out[PATH_MAX]; /* --out, without trailing slashes */
-	char tmp[PATH_MAX]; /* the temporary directory beside it */
-	bool out_exists;    /* an empty directory that the rename replaces */
-} outdir;
-
-static bool dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return false;
-	bool empty = true;
-	struct dirent *de;
-	while (empty && (de = readdir(d)))
-		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-	closedir(d);
-	return empty;
-}
-
-/* Check --out before anything is read (usage errors, exit 2). */
-static int outdir_check(outdir *o, const char *given, char *err, size_t errsz)
-{
-	size_t n = strlen(given);
-	while (n > 1 && given[n - 1] == '/')
-		n--;
-	if (n == 0 || n >= sizeof(o->out) - 32) {
-		snprintf(err, errsz, "--out: give the directory to create");
-		return CWP_EINVAL;
-	}
-	memcpy(o->out, given, n);
-	o->out[n] = '\0';
-	const char *base = strrchr(o->out, '/');
-	base = base ? base + 1 : o->out;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-		snprintf(err, errsz, "--out '%s': give the name of a new directory", given);
-		return CWP_EINVAL;
-	}
-	struct stat st;
-	if (stat(o->out, &st) == 0) {
-		if (!S_ISDIR(st.st_mode) || !dir_is_empty(o->out)) {
-			snprintf(err, errsz,
-				 "--out '%s' already exists and is not an empty directory: "
-				 "give a new one (nothing is overwritten)",
-				 o->out);
-			return CWP_EINVAL;
-		}
-		o->out_exists = true;
-	}
-	char parent[PATH_MAX];
-	size_t pl = (size_t)(base - o->out);
-	if (pl == 0) {
-		snprintf(parent, sizeof(parent), ".");
-	} else {
-		memcpy(parent, o->out, pl);
-		parent[pl] = '\0';
-	}
-	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errsz, "--out '%s': the directory '%s' does not exist", o->out,
-			 parent);
-		return CWP_EINVAL;
-	}
-	int w = snprintf(o->tmp, sizeof(o->tmp), "%.*s.%s.record-XXXXXX", (int)pl, o->out, base);
-	if (w < 0 || (size_t)w >= sizeof(o->tmp)) {
-		snprintf(err, errsz, "--out '%s': path too long", o->out);
-		return CWP_EINVAL;
-	}
-	return CWP_OK;
-}
-
-/* ---- small file helpers ------------------------------------------------ */
-
-/* Whether any regular file below dir holds secret. */
-static bool tree_holds(const char *dir, const char *secret, int depth)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return false;
-	bool found = false;
-	struct dirent *de;
-	while (!found && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char path[PATH_MAX];
-		int n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		struct stat st;
-		if (n < 0 || (size_t)n >= sizeof(path) || lstat(path, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			found = depth < 4 && tree_holds(path, secret, depth + 1);
-			continue;
-		}
-		char *text = NULL;
-		size_t len = 0;
-		char e[256];
-		if (!S_ISREG(st.st_mode) ||
-		    cwp__read_file(&text, &len, path, (size_t)1 << 31, e, sizeof(e)) != 0)
-			continue;
-		size_t sl = strlen(secret);
-		for (size_t i = 0; !found && sl && i + sl <= len; i++)
-			found = text[i] == secret[0] && memcmp(text + i, secret, sl) == 0;
-		free(text);
-	}
-	closedir(d);
-	return found;
-}
-
-/* A fixture token: "fixture-" and 32 random hex characters. */
-static void fixture_token(char out[48])
-{
-	unsigned char r[16] = {0};
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && read(fd, r, sizeof(r)) == (ssize_t)sizeof(r);
-	if (fd >= 0)
-		close(fd);
-	if (!ok) {
-		/* No /dev/urandom: still unique enough for a test fixture. */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		unsigned long long x = (unsigned long long)ts.tv_nsec * 2654435761u ^
-				       (unsigned long long)ts.tv_sec ^
-				       ((unsigned long long)getpid() << 32);
-		for (size_t i = 0; i < sizeof(r); i++) {
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-			r[i] = (unsigned char)(x >> 56);
-		}
-	}
-	static const char hex[] = "0123456789abcdef";
-	memcpy(out, "fixture-", 8);
-	for (size_t i = 0; i < sizeof(r); i++) {
-		out[8 + 2 * i] = hex[r[i] >> 4];
-		out[9 + 2 * i] = hex[r[i] & 15];
-	}
-	out[40] = '\0';
-}
-
 #ifdef CWP_HAVE_CLIENT
 
-/* ---- the recorder ------------------------------------------------------ */
-
-typedef struct rec {
-	emby_client *cl;
-	cwp__term *term;
-	cwp__bar bar;
-	cwp_warnings *w;
-	const char *server;
-	const char *token; /* scrubbed from every answer; never written */
-	char uid[33];      /* normalized user id */
-	char *uid_esc;     /* the user id as given, escaped for paths */
-	const char *const *libs;
-	size_t n_libs;
-	long limit; /* -1: none */
-	bool whole;
-	int page_size;
-	cwp__redactor red;
-	cwp__rec_store store;
-	cJSON *info;       /* /System/Info/Public */
-	cJSON *user;       /* /Users/{uid} */
-	cJSON *views;      /* /Users/{uid}/Views (with --library) */
-	cJSON *sessions;   /* the user's playing sessions, minimal */
-	cJSON *recordings; /* verbatim pages (entries of recordings/listings.json) */
-	cJSON *why_verbatim;
-	cJSON *dropped; /* rows the mock could not load: {id, why} */
-	size_t listed, limit_cut, series, lookups, listings, whole_rows, verbatim_pages;
-	char err[1024];
-} rec;
+typedef cwp__recorder rec;
 
 /* GET path?query and parse the answer as JSON. Failures (the client's
  * message, or "not JSON") land in x->err. */
@@ -673,15 +490,9 @@ static void strlist_free(strlist *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static const char *str_of(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static bool type_is(const cwp__rec_item *e, const char *t)
 {
-	const char *s = str_of(e->obj, "Type");
+	const char *s = cwp__rec_str(e->obj, "Type");
 	return s && !strcmp(s, t);
 }
 
@@ -711,7 +522,7 @@ static int read_series(rec *x)
 	int rc = path_user(x, path, sizeof(path), "/Items");
 	for (size_t i = 0; i < x->store.n && rc == CWP_OK; i++) {
 		const cwp__rec_item *e = &x->store.v[i];
-		const char *sid = str_of(e->obj, "SeriesId");
+		const char *sid = cwp__rec_str(e->obj, "SeriesId");
 		if (e->listed && type_is(e, "Episode") && sid && *sid && strlist_add(&ids, sid))
 			rc = oom(x);
 	}
@@ -762,7 +573,8 @@ static int read_series_lookups(rec *x)
 			     "", toks.v, toks.n, (size_t)-1, fetch_rows);
 	for (size_t i = 0; i < x->store.n && rc == CWP_OK; i++) {
 		const cwp__rec_item *e = &x->store.v[i];
-		if (type_is(e, "Series") && strlist_add(&series, str_of(e->obj, "Id")) != CWP_OK)
+		if (type_is(e, "Series") &&
+		    strlist_add(&series, cwp__rec_str(e->obj, "Id")) != CWP_OK)
 			rc = oom(x);
 	}
 	char *uid_q = NULL;
@@ -805,10 +617,11 @@ static int read_sessions(rec *x)
 	cJSON_ArrayForEach(s, all)
 	{
 		char norm[33];
-		const char *uid = str_of(s, "UserId");
+		const char *uid = cwp__rec_str(s, "UserId");
 		const cJSON *np = cJSON_GetObjectItemCaseSensitive(s, "NowPlayingItem");
-		const char *item = str_of(np, "Id");
-		if (!uid || !guid_norm(norm, uid) || strcmp(norm, x->uid) != 0 || !item || !*item)
+		const char *item = cwp__rec_str(np, "Id");
+		if (!uid || !cwp__rec_guid_norm(norm, uid) || strcmp(norm, x->uid) != 0 || !item ||
+		    !*item)
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		cJSON *n = cJSON_CreateObject();
@@ -850,22 +663,6 @@ static int read_sessions(rec *x)
 	return CWP_OK;
 }
 
-/* Series belong to the library their listed episodes were listed under
- * (the mock gives unlisted episodes their series' library). */
-static void series_libraries(rec *x)
-{
-	for (size_t i = 0; i < x->store.n; i++) {
-		const cwp__rec_item *e = &x->store.v[i];
-		const char *sid = str_of(e->obj, "SeriesId");
-		size_t at;
-		if (!e->listed || !e->library || !sid || !cwp__rec_store_find(&x->store, sid, &at))
-			continue;
-		cwp__rec_item *s = &x->store.v[at];
-		if (!s->library)
-			s->library = strdup(e->library); /* out of memory: no library */
-	}
-}
-
 /* Every read of the recording, in the order a sync makes them. */
 static int read_all(rec *x)
 {
@@ -886,7 +683,7 @@ static int read_all(rec *x)
 		rc = CWP_EDECODE;
 	}
 	/* The recorded user is user-1 wherever its name shows. */
-	const char *uname = rc == CWP_OK ? str_of(x->user, "Name") : NULL;
+	const char *uname = rc == CWP_OK ? cwp__rec_str(x->user, "Name") : NULL;
 	if (uname && *uname && (x->red.what & CWP__REDACT_NAMES)) {
 		char *ph = cwp__redact_value(&x->red, CWP__RK_USER, uname);
 		if (!ph)
@@ -922,215 +719,6 @@ static int read_all(rec *x)
 	return rc;
 }
 
-/* ---- the fixture's files ----------------------------------------------- */
-
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-	return cJSON_AddStringToObject(o, k, v) != NULL;
-}
-
-static cJSON *server_json(rec *x, const char *token, char *server_id)
-{
-	cJSON *s = cJSON_CreateObject();
-	cJSON *users = cJSON_CreateArray();
-	cJSON *u = cJSON_CreateObject();
-	if (!s || !users || !u) {
-		cJSON_Delete(u);
-		goto fail;
-	}
-	cJSON_AddItemToArray(users, u);
-	const char *name = str_of(x->info, "ServerName");
-	const char *version = str_of(x->info, "Version");
-	const char *os = str_of(x->info, "OperatingSystem");
-	const char *uname = str_of(x->user, "Name");
-	if (!add_str(s, "Comment",
-		     "Recorded from an Emby server by cwprogress record (docs/FIXTURES.md, "
-		     "\"Recording a server\"). The user's Token is a generated fixture token, "
-		     "not the server's: it is not a secret.") ||
-	    !add_str(s, "ServerName", name && *name ? name : "Recorded Emby") ||
-	    !add_str(s, "Id", server_id) ||
-	    (version && *version && !add_str(s, "Version", version)) ||
-	    (os && *os && !add_str(s, "OperatingSystem", os)))
-		goto fail;
-	if (x->n_libs) {
-		cJSON *libs = cJSON_AddArrayToObject(s, "Libraries");
-		if (!libs)
-			goto fail;
-		for (size_t i = 0; i < x->n_libs; i++) {
-			cJSON *l = cJSON_CreateObject();
-			if (!l || !cJSON_AddItemToArray(libs, l)) {
-				cJSON_Delete(l);
-				goto fail;
-			}
-			const cJSON *v = NULL, *found = NULL;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(x->views, "Items"))
-			{
-				const char *id = str_of(v, "Id");
-				if (id && !strcmp(id, x->libs[i]))
-					found = v;
-			}
-			const char *lname = str_of(found, "Name");
-			const char *ct = str_of(found, "CollectionType");
-			char fallback[96];
-			snprintf(fallback, sizeof(fallback), "Library %.60s", x->libs[i]);
-			if (!add_str(l, "Id", x->libs[i]) ||
-			    !add_str(l, "Name", lname && *lname ? lname : fallback) ||
-			    (ct && *ct && !add_str(l, "CollectionType", ct)))
-				goto fail;
-		}
-	}
-	char *uname_ph = NULL;
-	if ((x->red.what & CWP__REDACT_NAMES) && uname && *uname)
-		uname_ph = cwp__redact_value(&x->red, CWP__RK_USER, uname);
-	bool ok = add_str(u, "Id", x->uid) &&
-		  add_str(u, "Name",
-			  uname_ph          ? uname_ph
-			  : uname && *uname ? uname
-					    : "user") &&
-		  add_str(u, "Token", token);
-	free(uname_ph);
-	if (!ok || !cJSON_AddItemToObject(s, "Users", users))
-		goto fail;
-	return s;
-fail:
-	cJSON_Delete(users);
-	cJSON_Delete(s);
-	return NULL;
-}
-
-/* The server's id as the mock needs it (32 lowercase hex); another form is
- * replaced by a stable one made from it. */
-static void server_id_of(char out[33], const cJSON *info)
-{
-	const char *id = str_of(info, "Id");
-	if (id && guid_norm(out, id))
-		return;
-	uint64_t h1 = UINT64_C(14695981039346656037), h2 = UINT64_C(1099511628211);
-	for (const char *p = id ? id : ""; *p; p++) {
-		h1 = (h1 ^ (unsigned char)*p) * UINT64_C(1099511628211);
-		h2 = (h2 ^ (unsigned char)*p) * UINT64_C(14029467366897019727);
-	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
-}
-
-static cJSON *manifest_json(rec *x, const char *server_name, const char *server_id,
-			    const char *recorded_at, size_t pinned)
-{
-	cJSON *m = cJSON_CreateObject();
-	if (!m)
-		return NULL;
-	bool ok = add_str(m, "format", "cwprogress-recording/1") &&
-		  add_str(m, "recorded_at", recorded_at) &&
-		  add_str(m, "recorded_by", "cwprogress " CWP_VERSION_STRING);
-	cJSON *srv = ok ? cJSON_AddObjectToObject(m, "server") : NULL;
-	const char *version = str_of(x->info, "Version");
-	ok = srv && add_str(srv, "name", server_name) && add_str(srv, "id", server_id) &&
-	     add_str(srv, "version", version ? version : "") && add_str(m, "user_id", x->uid);
-	cJSON *scope = ok ? cJSON_AddObjectToObject(m, "scope") : NULL;
-	cJSON *libs = scope ? cJSON_AddArrayToObject(scope, "libraries") : NULL;
-	ok = libs != NULL;
-	for (size_t i = 0; ok && i < x->n_libs; i++)
-		ok = cJSON_AddItemToArray(libs, cJSON_CreateString(x->libs[i]));
-	ok = ok &&
-	     (x->limit >= 0 ? cJSON_AddNumberToObject(scope, "limit", (double)x->limit)
-			    : cJSON_AddNullToObject(scope, "limit")) &&
-	     cJSON_AddBoolToObject(scope, "limit_reached", x->limit_cut > 0) &&
-	     cJSON_AddBoolToObject(scope, "whole_library", x->whole) &&
-	     cJSON_AddNumberToObject(scope, "page_size", x->page_size);
-	cJSON *counts = ok ? cJSON_AddObjectToObject(m, "counts") : NULL;
-	size_t ud = 0;
-	for (size_t i = 0; i < x->store.n; i++)
-		ud += x->store.v[i].ud != NULL;
-	ok = counts && cJSON_AddNumberToObject(counts, "items", (double)x->store.n) &&
-	     cJSON_AddNumberToObject(counts, "resumable", (double)x->listed) &&
-	     cJSON_AddNumberToObject(counts, "userdata", (double)ud) &&
-	     cJSON_AddNumberToObject(counts, "series_listings", (double)x->series) &&
-	     cJSON_AddNumberToObject(counts, "item_requests", (double)x->lookups) &&
-	     cJSON_AddNumberToObject(counts, "whole_library_rows", (double)x->whole_rows) &&
-	     cJSON_AddNumberToObject(counts, "sessions", (double)cJSON_GetArraySize(x->sessions)) &&
-	     cJSON_AddNumberToObject(counts, "resumable_pinned", (double)pinned) &&
-	     cJSON_AddNumberToObject(counts, "verbatim_pages", (double)x->verbatim_pages) &&
-	     cJSON_AddNumberToObject(counts, "userdata_members_dropped",
-				     (double)x->store.dropped_userdata);
-	cJSON *red = ok ? cJSON_AddObjectToObject(m, "redacted") : NULL;
-	ok = red && cJSON_AddBoolToObject(red, "names", (x->red.what & CWP__REDACT_NAMES) != 0) &&
-	     cJSON_AddBoolToObject(red, "paths", (x->red.what & CWP__REDACT_PATHS) != 0);
-	cJSON *rep = ok ? cJSON_AddObjectToObject(red, "replaced") : NULL;
-	ok = rep != NULL;
-	for (int k = 0; ok && k < CWP__RK_COUNT; k++)
-		ok = cJSON_AddNumberToObject(
-			 rep, cwp__redact_kind_name((cwp__redact_kind)k),
-			 (double)cwp__redact_count(&x->red, (cwp__redact_kind)k)) != NULL;
-	ok = ok && add_str(m, "token",
-			   "not recorded: server.json Users[0].Token is a generated fixture "
-			   "token, and every answer was scrubbed of the server's token");
-	cJSON *recs = ok ? cJSON_AddArrayToObject(m, "recordings") : NULL;
-	ok = recs != NULL;
-	if (ok && x->verbatim_pages) {
-		cJSON *r = cJSON_CreateObject();
-		ok = r && cJSON_AddItemToArray(recs, r) &&
-		     add_str(r, "file", "recordings/listings.json") &&
-		     cJSON_AddItemToObject(r, "why", cJSON_Duplicate(x->why_verbatim, 1));
-	}
-	ok = ok && cJSON_AddItemToObject(m, "dropped", cJSON_Duplicate(x->dropped, 1));
-	if (!ok) {
-		cJSON_Delete(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* Write the fixture into dir. */
-static int write_fixture(rec *x, const char *dir, const char *token, char *err, size_t errsz)
-{
-	char server_id[33], recorded_at[40];
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (cwp_time_format(recorded_at, sizeof(recorded_at),
-			    (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000) != 0)
-		snprintf(recorded_at, sizeof(recorded_at), "unknown");
-	server_id_of(server_id, x->info);
-	series_libraries(x);
-	size_t pinned = cwp__rec_store_pin_resumable(&x->store);
-
-	cJSON *server = server_json(x, token, server_id);
-	const char *sname = server ? str_of(server, "ServerName") : NULL;
-	cJSON *manifest = server ? manifest_json(x, sname, server_id, recorded_at, pinned) : NULL;
-	int rc = CWP_ENOMEM;
-	if (!server || !manifest) {
-		snprintf(err, errsz, "out of memory");
-		goto done;
-	}
-	if ((rc = cwp__rec_write_json(dir, "server.json", server, true, x->token, err, errsz)) ||
-	    (rc = cwp__rec_store_write(&x->store, dir, x->uid, err, errsz)) ||
-	    (rc = cwp__rec_write_json(dir, "sessions.json", x->sessions, true, x->token, err,
-				      errsz)))
-		goto done;
-	if (x->verbatim_pages) {
-		char rdir[PATH_MAX];
-		int rl = snprintf(rdir, sizeof(rdir), "%s/recordings", dir);
-		if (rl < 0 || (size_t)rl >= sizeof(rdir)) {
-			snprintf(err, errsz, "%s: path too long", dir);
-			rc = CWP_EINVAL;
-			goto done;
-		}
-		if (mkdir(rdir, 0700) != 0) {
-			snprintf(err, errsz, "%s: cannot create: %s", rdir, strerror(errno));
-			rc = CWP_EIO;
-			goto done;
-		}
-		rc = cwp__rec_write_json(rdir, "listings.json", x->recordings, true, x->token, err,
-					 errsz);
-		if (rc)
-			goto done;
-	}
-	rc = cwp__rec_write_json(dir, "manifest.json", manifest, true, x->token, err, errsz);
-done:
-	cJSON_Delete(server);
-	cJSON_Delete(manifest);
-	return rc;
-}
-
 #endif /* CWP_HAVE_CLIENT */
 
 int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
@@ -1161,7 +749,7 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 	char errbuf[1024], uid[33];
 	char *token = NULL;
 	bool tmp_made = false;
-	outdir od;
+	cwp__rec_outdir od;
 	memset(&od, 0, sizeof(od));
 #ifdef CWP_HAVE_CLIENT
 	rec x;
@@ -1253,12 +841,12 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "cwprogress record: --server must start with http:// or https://\n");
 		goto done;
 	}
-	if (!guid_norm(uid, user)) {
+	if (!cwp__rec_guid_norm(uid, user)) {
 		fprintf(err, "cwprogress record: --user: expected the user's id, 32 hex "
 			     "characters (dashes allowed)\n");
 		goto done;
 	}
-	if (outdir_check(&od, outarg, errbuf, sizeof(errbuf)) != 0) {
+	if (cwp__rec_outdir_check(&od, outarg, errbuf, sizeof(errbuf)) != 0) {
 		fprintf(err, "cwprogress record: %s\n", errbuf);
 		goto done;
 	}
@@ -1331,15 +919,15 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 	}
 	tmp_made = true;
 	char fxtoken[48];
-	fixture_token(fxtoken);
+	cwp__rec_fixture_token(fxtoken);
 	for (int tries = 0; tries < 8 && (strstr(token, fxtoken) || strstr(fxtoken, token));
 	     tries++)
-		fixture_token(fxtoken);
-	if (write_fixture(&x, od.tmp, fxtoken, errbuf, sizeof(errbuf)) != 0) {
+		cwp__rec_fixture_token(fxtoken);
+	if (cwp__rec_write_fixture(&x, od.tmp, fxtoken, errbuf, sizeof(errbuf)) != 0) {
 		fprintf(err, "cwprogress record: %s\n", cwp__redact(errbuf));
 		goto done;
 	}
-	if (tree_holds(od.tmp, token, 0)) {
+	if (cwp__rec_tree_holds(od.tmp, token, 0)) {
 		fprintf(err, "cwprogress record: the recording would hold the server's token: "
 			     "nothing written\n");
 		goto done;
@@ -1368,8 +956,8 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 	}
 	tmp_made = false;
 
-	const char *sname = str_of(x.info, "ServerName");
-	const char *version = str_of(x.info, "Version");
+	const char *sname = cwp__rec_str(x.info, "ServerName");
+	const char *version = cwp__rec_str(x.info, "Version");
 	fprintf(out, "Recorded %s%s%s (Emby %s) for user %s into %s:\n",
 		(redact & CWP__REDACT_NAMES) ? "" : "\"",
 		(redact & CWP__REDACT_NAMES) ? "the server"

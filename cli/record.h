@@ -3,6 +3,8 @@
  * "Recording a server").
  *
  *   cmd_record.c     options, the reads, the summary
+ *   record_out.c     the output directory, the token check, the fixture token
+ *   record_fixture.c server.json, sessions.json, recordings/, manifest.json
  *   record_store.c   the items read, merged by id, checked against what the
  *                    mock's loader accepts, and the fixture's files
  *   record_redact.c  --redact placeholders and the token scrub
@@ -12,7 +14,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdio.h>
+
+#include "cwp/cwp.h"
 
 struct cJSON;
 
@@ -138,5 +143,66 @@ int cwp__rec_write_json(const char *dir, const char *name, const struct cJSON *d
 
 /* Remove a directory this command created, with everything in it. */
 void cwp__rec_rmtree(const char *dir);
+
+/* ---- the output directory and the token (record_out.c) ---- */
+
+/* 32 lowercase hex characters from a GUID written with or without dashes,
+ * in any case; false when it is not one. */
+bool cwp__rec_guid_norm(char out[33], const char *s);
+
+typedef struct cwp__rec_outdir {
+	char out[PATH_MAX]; /* --out, without trailing slashes */
+	char tmp[PATH_MAX]; /* the temporary directory beside it */
+	bool out_exists;    /* an empty directory that the rename replaces */
+} cwp__rec_outdir;
+
+/* Check --out before anything is read (usage errors, exit 2). */
+int cwp__rec_outdir_check(cwp__rec_outdir *o, const char *given, char *err, size_t errsz);
+/* Whether any regular file below dir holds secret. */
+bool cwp__rec_tree_holds(const char *dir, const char *secret, int depth);
+/* A fixture token: "fixture-" and 32 random hex characters. */
+void cwp__rec_fixture_token(char out[48]);
+
+#ifdef CWP_HAVE_CLIENT
+#include "term.h"
+
+struct emby_client;
+
+/* ---- the recorder (cmd_record.c reads, record_fixture.c writes) ---- */
+
+typedef struct cwp__recorder {
+	struct emby_client *cl;
+	cwp__term *term;
+	cwp__bar bar;
+	cwp_warnings *w;
+	const char *server;
+	const char *token; /* scrubbed from every answer; never written */
+	char uid[33];      /* normalized user id */
+	char *uid_esc;     /* the user id as given, escaped for paths */
+	const char *const *libs;
+	size_t n_libs;
+	long limit; /* -1: none */
+	bool whole;
+	int page_size;
+	cwp__redactor red;
+	cwp__rec_store store;
+	struct cJSON *info;       /* /System/Info/Public */
+	struct cJSON *user;       /* /Users/{uid} */
+	struct cJSON *views;      /* /Users/{uid}/Views (with --library) */
+	struct cJSON *sessions;   /* the user's playing sessions, minimal */
+	struct cJSON *recordings; /* verbatim pages (entries of recordings/listings.json) */
+	struct cJSON *why_verbatim;
+	struct cJSON *dropped; /* rows the mock could not load: {id, why} */
+	size_t listed, limit_cut, series, lookups, listings, whole_rows, verbatim_pages;
+	char err[1024];
+} cwp__recorder;
+
+/* The string member k of o, or NULL. */
+const char *cwp__rec_str(const struct cJSON *o, const char *k);
+
+/* Write the fixture into dir (which exists), with the fixture token. */
+int cwp__rec_write_fixture(cwp__recorder *x, const char *dir, const char *token, char *err,
+			   size_t errsz);
+#endif
 
 #endif
