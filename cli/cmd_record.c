@@ -32,6 +32,7 @@
 
 #include "cmd.h"
 #include "opts.h"
+#include "pair.h"
 #include "record.h"
 #include "sync.h"
 #include "term.h"
@@ -39,23 +40,11 @@
 
 #ifdef CWP_HAVE_CLIENT
 #include "emby/client.h"
-#include "emby/decode.h"
 #include "emby/raw.h"
 #endif
 #ifdef CWP_HAVE_MOCK
 #include "mock_emby/mock_emby.h"
 #endif
-
-/* The Fields the client asks for (emby_client/src/index.c, resolve.c). */
-#define INDEX_FIELDS                                                                      \
-	"ProviderIds,RunTimeTicks,ProductionYear,ParentIndexNumber,IndexNumber,SeriesId," \
-	"SeriesName,UserDataLastPlayedDate,UserDataPlayCount"
-#define LOOKUP_FIELDS                                                      \
-	"ProviderIds,RunTimeTicks,ParentIndexNumber,IndexNumber,SeriesId," \
-	"UserDataLastPlayedDate,UserDataPlayCount"
-/* RES-02: the longest lookup URL; READ-03: ids per Ids= request. */
-#define URL_MAX   4096
-#define IDS_BATCH 100
 
 static void usage(FILE *f)
 {
@@ -88,638 +77,63 @@ static void usage(FILE *f)
 enum { OPT_TOKEN_FILE = 256, OPT_CA_FILE, OPT_INSECURE, OPT_LIMIT, OPT_REDACT, OPT_WHOLE };
 
 #ifdef CWP_HAVE_CLIENT
-
 typedef cwp__recorder rec;
 
-/* GET path?query and parse the answer as JSON. Failures (the client's
- * message, or "not JSON") land in x->err. */
-static int get_json_as(rec *x, const char *path, const char *query, bool redact, cJSON **out)
+/* The recorder's documents and its client, through the one endpoint →
+ * client helper, with the response hook that keeps every answer. x's
+ * options are set. */
+static int recorder_open(rec *x, const char *user, const char *ca_file, bool insecure, char *err,
+			 size_t errsz)
 {
-	emby_raw r = EMBY_RAW_INIT;
-	*out = NULL;
-	int rc = emby_raw_get(x->cl, path, query, &r);
-	if (rc != CWP_OK) {
-		snprintf(x->err, sizeof(x->err), "%s", emby_client_error(x->cl));
-		return rc;
-	}
-	*out = cwp_json_parse(r.body, r.len);
-	if (!*out) {
-		snprintf(x->err, sizeof(x->err), "server: GET %s: HTTP %ld: the answer is not JSON",
-			 path, r.status);
-		rc = CWP_EDECODE;
-	} else if (cwp__scrub_secret(*out, x->token) == (size_t)-1 ||
-		   (redact && cwp__redact_json(&x->red, *out) != CWP_OK)) {
-		snprintf(x->err, sizeof(x->err), "server: GET %s: out of memory", path);
-		cJSON_Delete(*out);
-		*out = NULL;
-		rc = CWP_ENOMEM;
-	}
-	emby_raw_free(&r);
-	return rc;
-}
-
-static int get_json(rec *x, const char *path, const char *query, cJSON **out)
-{
-	return get_json_as(x, path, query, true, out);
-}
-
-static int oom(rec *x)
-{
-	snprintf(x->err, sizeof(x->err), "out of memory");
-	return CWP_ENOMEM;
-}
-
-static void drop(rec *x, const cJSON *row, const char *why)
-{
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "Id");
-	const char *ids = cJSON_IsString(id) ? id->valuestring : "?";
-	cwp_warn(x->w, "item %s: %s: not recorded (the mock could not load it)", ids, why);
-	cJSON *o = cJSON_CreateObject();
-	if (o && cJSON_AddStringToObject(o, "id", ids) && cJSON_AddStringToObject(o, "why", why))
-		cJSON_AddItemToArray(x->dropped, o);
-	else
-		cJSON_Delete(o);
-}
-
-/* Add every row of an Items answer (not a listing) to the store. */
-static int add_rows(rec *x, const cJSON *items)
-{
-	const cJSON *row;
-	cJSON_ArrayForEach(row, items)
-	{
-		cwp__rec_added what;
-		const char *why;
-		if (cwp__rec_store_add(&x->store, row, NULL, false, &what, &why, NULL) != CWP_OK)
-			return oom(x);
-		if (what == CWP__REC_REJECTED)
-			drop(x, row, why);
-	}
-	return CWP_OK;
-}
-
-/* GET an Items envelope (emby_decode_page's rules: what the client takes). */
-static int get_page(rec *x, const char *path, const char *query, cJSON **root, const cJSON **items,
-		    int64_t *total)
-{
-	int rc = get_json(x, path, query, root);
-	if (rc != CWP_OK)
-		return rc;
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(*root, "Items");
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(*root, "TotalRecordCount");
-	if (!cJSON_IsObject(*root) || !cJSON_IsArray(it) ||
-	    (t && !(cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble <= 9e15 &&
-		    t->valuedouble == (double)(int64_t)t->valuedouble))) {
-		snprintf(x->err, sizeof(x->err),
-			 "server: GET %s: not an Items envelope (no Items array, or a bad "
-			 "TotalRecordCount)",
-			 path);
-		cJSON_Delete(*root);
-		*root = NULL;
-		return CWP_EDECODE;
-	}
-	*items = it;
-	*total = t ? (int64_t)t->valuedouble : -1;
-	return CWP_OK;
-}
-
-static int path_user(rec *x, char *out, size_t outsz, const char *tail)
-{
-	int n = snprintf(out, outsz, "/Users/%s%s", x->uid_esc, tail);
-	return n < 0 || (size_t)n >= outsz ? oom(x) : CWP_OK;
-}
-
-/* Note why a listing must be kept verbatim (verbatim NULL: a listing no sync
- * sends, the whole-library one, is never kept). */
-static void verbatim_reason(rec *x, bool *verbatim, const char *why)
-{
-	if (!verbatim)
-		return;
-	if (!*verbatim && x->why_verbatim)
-		cJSON_AddItemToArray(x->why_verbatim, cJSON_CreateString(why));
-	*verbatim = true;
-}
-
-/* A page as a recordings/ entry: replayed for the same listing request. */
-static cJSON *page_entry(const char *library, int64_t start, int page_size, cJSON *body,
-			 bool resumable)
-{
-	char s[32], l[32], comment[160];
-	snprintf(s, sizeof(s), "%lld", (long long)start);
-	snprintf(l, sizeof(l), "%d", page_size);
-	snprintf(comment, sizeof(comment), "%s listing%s%s, page at StartIndex=%s, verbatim",
-		 resumable ? "resumable" : "whole-library", library ? " of library " : "",
-		 library ? library : "", s);
-	cJSON *e = cJSON_CreateObject();
-	cJSON *rq = cJSON_AddObjectToObject(e, "request");
-	cJSON *q = rq ? cJSON_AddObjectToObject(rq, "query") : NULL;
-	cJSON *rs = cJSON_AddObjectToObject(e, "response");
-	if (!e || !rq || !q || !rs || !cJSON_AddStringToObject(e, "comment", comment) ||
-	    !cJSON_AddStringToObject(rq, "method", "GET") ||
-	    !cJSON_AddStringToObject(rq, "path", "/Users/*/Items") ||
-	    (resumable && !cJSON_AddStringToObject(q, "Filters", "IsResumable")) ||
-	    !cJSON_AddStringToObject(q, "IncludeItemTypes",
-				     resumable ? "Movie,Episode" : "Movie,Episode,Series") ||
-	    !cJSON_AddStringToObject(q, "StartIndex", s) ||
-	    !cJSON_AddStringToObject(q, "Limit", l) ||
-	    (library && !cJSON_AddStringToObject(q, "ParentId", library)) ||
-	    !cJSON_AddNumberToObject(rs, "status", 200)) {
-		cJSON_Delete(e);
-		cJSON_Delete(body);
-		return NULL;
-	}
-	cJSON_AddItemToObject(rs, "body", body);
-	return e;
-}
-
-/* READ-01/04: one paged listing, as the client pages it. resumable: the
- * Filters=IsResumable listing (its rows are "listed"); else the whole
- * library. Anything in it the mock's model would answer differently makes
- * its pages verbatim recordings. */
-static int read_listing(rec *x, const char *library, bool resumable)
-{
-	char path[512];
-	char *lib_esc = NULL, *query = NULL;
-	cJSON *pages = cJSON_CreateArray(); /* page entries, kept until decided */
-	cwp__strmap seen_ids = {0};
-	uint64_t prev_sig = 0;
-	size_t prev_count = 0, pages_read = 0, seen = 0;
-	int64_t start = 0, total = -1;
-	bool verbatim = false, cut = false, totals_differ = false;
-	bool *vb = resumable ? &verbatim : NULL;
-	int rc = CWP_OK;
-
-	if (!pages || path_user(x, path, sizeof(path), "/Items") != CWP_OK ||
-	    (library && !(lib_esc = emby_raw_escape(library)))) {
-		rc = oom(x);
-		goto done;
-	}
-	size_t qcap = 1024 + (lib_esc ? strlen(lib_esc) : 0);
-	if (!(query = malloc(qcap))) {
-		rc = oom(x);
-		goto done;
-	}
-	for (;;) {
-		snprintf(
-		    query, qcap,
-		    "Recursive=true&IncludeItemTypes=%s%s&EnableUserData=true&Fields=" INDEX_FIELDS
-		    "&StartIndex=%lld&Limit=%d&EnableTotalRecordCount=true%s%s",
-		    resumable ? "Movie,Episode" : "Movie,Episode,Series",
-		    resumable ? "&Filters=IsResumable" : "", (long long)start, x->page_size,
-		    lib_esc ? "&ParentId=" : "", lib_esc ? lib_esc : "");
-		cJSON *root = NULL;
-		const cJSON *items = NULL;
-		int64_t page_total;
-		rc = get_page(x, path, query, &root, &items, &page_total);
-		if (rc != CWP_OK)
-			goto done;
-		pages_read++;
-		size_t count = (size_t)cJSON_GetArraySize(items);
-		if (page_total != total && pages_read > 1)
-			totals_differ = true;
-		total = page_total;
-		uint64_t sig = UINT64_C(14695981039346656037);
-		const cJSON *row;
-		cJSON_ArrayForEach(row, items)
-		{
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "Id");
-			for (const char *p = cJSON_IsString(id) ? id->valuestring : "?"; *p; p++)
-				sig = (sig ^ (unsigned char)*p) * UINT64_C(1099511628211);
-			sig = (sig ^ 0xff) * UINT64_C(1099511628211);
-		}
-		bool repeated =
-		    pages_read > 1 && count > 0 && sig == prev_sig && count == prev_count;
-		prev_sig = sig;
-		prev_count = count;
-		if (count > (size_t)x->page_size)
-			verbatim_reason(x, vb, "a page longer than its Limit");
-		/* The rows, up to --limit (the rest of the page is cut off). */
-		cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "Items");
-		for (cJSON *r = arr->child; r && !repeated;) {
-			cJSON *next = r->next;
-			if (resumable && x->limit >= 0 && x->listed >= (size_t)x->limit) {
-				cJSON_Delete(cJSON_DetachItemViaPointer(arr, r));
-				cut = true;
-				r = next;
-				continue;
-			}
-			cwp__rec_added what;
-			const char *why;
-			bool had_id = false;
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "Id");
-			if (cJSON_IsString(id) && cwp__strmap_put(&seen_ids, id->valuestring, 0,
-								  &had_id, NULL) != CWP_OK) {
-				cJSON_Delete(root);
-				rc = oom(x);
-				goto done;
-			}
-			if (cwp__rec_store_add(&x->store, r, library, resumable, &what, &why,
-					       NULL) != CWP_OK) {
-				cJSON_Delete(root);
-				rc = oom(x);
-				goto done;
-			}
-			if (what == CWP__REC_REJECTED)
-				drop(x, r, why);
-			if (resumable) {
-				const cJSON *type = cJSON_GetObjectItemCaseSensitive(r, "Type");
-				if (what == CWP__REC_REJECTED || what == CWP__REC_UD_TRIMMED)
-					verbatim_reason(x, vb,
-							"a resumable row the mock cannot load");
-				else if (what == CWP__REC_LIB_CONFLICT)
-					verbatim_reason(x, vb, "an item listed by two libraries");
-				else if (had_id)
-					verbatim_reason(x, vb, "an item listed twice");
-				else if (!cJSON_IsString(type) ||
-					 (strcmp(type->valuestring, "Movie") != 0 &&
-					  strcmp(type->valuestring, "Episode") != 0))
-					verbatim_reason(x, vb,
-							"a row that is not a Movie or an Episode");
-				if (!had_id)
-					x->listed++;
-			} else {
-				x->whole_rows++;
-			}
-			r = next;
-		}
-		cJSON *entry = page_entry(library, start, x->page_size, root, resumable);
-		if (!entry) {
-			rc = oom(x);
-			goto done;
-		}
-		cJSON_AddItemToArray(pages, entry);
-		cwp__bar_progress(&x->bar, resumable ? "index" : "library",
-				  x->listed + x->whole_rows,
-				  total >= 0 ? (size_t)total : seen + count);
-		if (repeated) {
-			/* READ-04: the client stops with paging_loop here. */
-			verbatim_reason(x, vb, "a page that repeats the previous one");
-			break;
-		}
-		if (count == 0 || cut)
-			break;
-		seen += count;
-		start += (int64_t)count;
-		if (total >= 0 && (int64_t)seen > total) {
-			verbatim_reason(x, vb, "more rows than TotalRecordCount");
-			break;
-		}
-		if (count < (size_t)x->page_size)
-			break;
-		if (total >= 0 && start >= total)
-			break;
-		if (total >= 0 && (int64_t)pages_read >= total / x->page_size + 2) {
-			verbatim_reason(x, vb, "more pages than TotalRecordCount allows");
-			break;
-		}
-	}
-	if (!cut && (totals_differ || total != (int64_t)seen))
-		verbatim_reason(x, vb, "TotalRecordCount differs from the rows listed");
-	if (cut)
-		x->limit_cut++;
-	if (verbatim) {
-		cJSON *e;
-		while ((e = cJSON_DetachItemFromArray(pages, 0)) != NULL) {
-			cJSON_AddItemToArray(x->recordings, e);
-			x->verbatim_pages++;
-		}
-	}
-	x->listings++;
-done:
-	cJSON_Delete(pages);
-	cwp__strmap_free(&seen_ids);
-	free(lib_esc);
-	free(query);
-	return rc;
-}
-
-/* A ","-list of escaped strings, cut into queries no longer than URL_MAX
- * with the fixed part: calls fetch(x, prefix + list) for each. */
-typedef int (*batch_fn)(rec *x, const char *path, const char *query);
-
-static int batched(rec *x, const char *path, const char *prefix, const char *suffix, char **vals,
-		   size_t n, size_t max_per, batch_fn fn)
-{
-	size_t fixed = strlen(x->server) + strlen(path) + 1 + strlen(prefix) + strlen(suffix);
-	size_t cap = URL_MAX + 64;
-	char *q = malloc(cap);
-	int rc = CWP_OK;
-	if (!q)
-		return oom(x);
-	size_t i = 0;
-	while (i < n && rc == CWP_OK) {
-		size_t len = 0, in = 0;
-		q[0] = '\0';
-		while (i < n && in < max_per) {
-			size_t add = strlen(vals[i]) + (in ? 1 : 0);
-			if (in > 0 && fixed + len + add > URL_MAX)
-				break;
-			if (len + add + 1 >= cap)
-				break;
-			if (in)
-				q[len++] = ',';
-			memcpy(q + len, vals[i], strlen(vals[i]) + 1);
-			len += strlen(vals[i]);
-			in++;
-			i++;
-		}
-		if (in == 0) {
-			i++; /* one value longer than a URL may be: skipped */
-			continue;
-		}
-		size_t full = strlen(prefix) + len + strlen(suffix) + 1;
-		char *query = malloc(full);
-		if (!query) {
-			rc = oom(x);
-			break;
-		}
-		snprintf(query, full, "%s%s%s", prefix, q, suffix);
-		rc = fn(x, path, query);
-		free(query);
-	}
-	free(q);
-	return rc;
-}
-
-static int fetch_rows(rec *x, const char *path, const char *query)
-{
-	cJSON *root = NULL;
-	const cJSON *items;
-	int64_t total;
-	int rc = get_page(x, path, query, &root, &items, &total);
-	if (rc == CWP_OK)
-		rc = add_rows(x, items);
-	x->lookups++;
-	cJSON_Delete(root);
-	return rc;
-}
-
-/* A growing list of unique strings. */
-typedef struct strlist {
-	char **v;
-	size_t n, cap;
-	cwp__strmap seen;
-} strlist;
-
-static int strlist_add(strlist *l, const char *s)
-{
-	bool had;
-	if (cwp__strmap_put(&l->seen, s, l->n, &had, NULL) != CWP_OK)
+	x->sessions = cJSON_CreateArray();
+	x->recordings = cJSON_CreateArray();
+	x->why_verbatim = cJSON_CreateArray();
+	x->dropped = cJSON_CreateArray();
+	x->uid_esc = emby_raw_escape(user);
+	x->libs_esc = calloc(x->n_libs ? x->n_libs : 1, sizeof(*x->libs_esc));
+	bool ok = x->sessions && x->recordings && x->why_verbatim && x->dropped && x->uid_esc &&
+		  x->libs_esc;
+	for (size_t i = 0; ok && i < x->n_libs; i++)
+		ok = (x->libs_esc[i] = emby_raw_escape(x->libs[i])) != NULL;
+	if (!ok) {
+		snprintf(err, errsz, "out of memory");
 		return CWP_ENOMEM;
-	if (had)
-		return CWP_OK;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return CWP_ENOMEM;
-		l->v = v;
-		l->cap = cap;
 	}
-	if (!(l->v[l->n] = emby_raw_escape(s)))
-		return CWP_ENOMEM;
-	l->n++;
-	return CWP_OK;
+	cwp__endpoint ep;
+	memset(&ep, 0, sizeof(ep));
+	ep.url = (char *)x->server;
+	ep.user_id = (char *)user;
+	ep.ca_file = (char *)ca_file;
+	ep.libraries = (char **)x->libs;
+	ep.n_libraries = x->n_libs;
+	cwp__creds cr = {(char *)x->token, NULL};
+	cwp__client_extra ex = {insecure, ca_file, 0, cwp__bar_progress, &x->bar, "server"};
+	return cwp__client_new_hooked(&x->cl, &ep, &cr, &ex, cwp__rec_on_response, x, err, errsz) !=
+		       0
+		   ? CWP_EINVAL
+		   : CWP_OK;
 }
 
-static void strlist_free(strlist *l)
+static void recorder_close(rec *x)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	cwp__strmap_free(&l->seen);
-	memset(l, 0, sizeof(*l));
+	emby_client_free(x->cl);
+	free(x->uid_esc);
+	for (size_t i = 0; x->libs_esc && i < x->n_libs; i++)
+		free(x->libs_esc[i]);
+	free(x->libs_esc);
+	free(x->index_query);
+	cwp__rec_listing_end(x);
+	cJSON_Delete(x->info);
+	cJSON_Delete(x->user);
+	cJSON_Delete(x->views);
+	cJSON_Delete(x->sessions);
+	cJSON_Delete(x->recordings);
+	cJSON_Delete(x->why_verbatim);
+	cJSON_Delete(x->dropped);
+	cwp__rec_store_free(&x->store);
+	cwp__redactor_free(&x->red);
 }
-
-static bool type_is(const cwp__rec_item *e, const char *t)
-{
-	const char *s = cwp__rec_str(e->obj, "Type");
-	return s && !strcmp(s, t);
-}
-
-/* The AnyProviderIdEquals tokens of an item ("tmdb.603"), as the client
- * builds them from normalized ids. */
-static int add_tokens(strlist *l, const cJSON *obj)
-{
-	const char *ids[CWP_ID_COUNT];
-	char buf[CWP_ID_COUNT][CWP_ID_MAX];
-	emby_decode_provider_ids(ids, buf, obj);
-	for (int k = 0; k < CWP_ID_COUNT; k++) {
-		if (!ids[k])
-			continue;
-		char t[CWP_ID_MAX + 32];
-		snprintf(t, sizeof(t), "%s.%s", cwp_id_name((cwp_id_kind)k), ids[k]);
-		if (strlist_add(l, t) != CWP_OK)
-			return CWP_ENOMEM;
-	}
-	return CWP_OK;
-}
-
-/* READ-03: the series of the listed episodes, <= 100 Ids per request. */
-static int read_series(rec *x)
-{
-	strlist ids = {0};
-	char path[512];
-	int rc = path_user(x, path, sizeof(path), "/Items");
-	for (size_t i = 0; i < x->store.n && rc == CWP_OK; i++) {
-		const cwp__rec_item *e = &x->store.v[i];
-		const char *sid = cwp__rec_str(e->obj, "SeriesId");
-		if (e->listed && type_is(e, "Episode") && sid && *sid && strlist_add(&ids, sid))
-			rc = oom(x);
-	}
-	if (rc == CWP_OK)
-		rc = batched(x, path, "Ids=", "&Fields=ProviderIds&EnableUserData=false", ids.v,
-			     ids.n, IDS_BATCH, fetch_rows);
-	strlist_free(&ids);
-	return rc;
-}
-
-/* RES-02: lookups by the listed items' own ids, one item type per batch. */
-static int read_own_lookups(rec *x, const char *type)
-{
-	strlist toks = {0};
-	char path[512], prefix[512];
-	int rc = path_user(x, path, sizeof(path), "/Items");
-	for (size_t i = 0; i < x->store.n && rc == CWP_OK; i++) {
-		const cwp__rec_item *e = &x->store.v[i];
-		if (e->listed && type_is(e, type) && add_tokens(&toks, e->obj) != CWP_OK)
-			rc = oom(x);
-	}
-	snprintf(prefix, sizeof(prefix),
-		 "Recursive=true&IncludeItemTypes=%s&Fields=" LOOKUP_FIELDS
-		 "&EnableUserData=true&AnyProviderIdEquals=",
-		 type);
-	if (rc == CWP_OK)
-		rc = batched(x, path, prefix, "", toks.v, toks.n, (size_t)-1, fetch_rows);
-	strlist_free(&toks);
-	return rc;
-}
-
-/* RES-03: the series by their own ids (other series sharing them make a
- * record ambiguous), then every series' /Shows/{id}/Episodes listing. */
-static int read_series_lookups(rec *x)
-{
-	strlist toks = {0}, series = {0};
-	char path[512];
-	int rc = path_user(x, path, sizeof(path), "/Items");
-	for (size_t i = 0; i < x->store.n && rc == CWP_OK; i++) {
-		const cwp__rec_item *e = &x->store.v[i];
-		if (type_is(e, "Series") && add_tokens(&toks, e->obj) != CWP_OK)
-			rc = oom(x);
-	}
-	if (rc == CWP_OK)
-		rc = batched(x, path,
-			     "Recursive=true&IncludeItemTypes=Series&Fields=" LOOKUP_FIELDS
-			     "&EnableUserData=true&AnyProviderIdEquals=",
-			     "", toks.v, toks.n, (size_t)-1, fetch_rows);
-	for (size_t i = 0; i < x->store.n && rc == CWP_OK; i++) {
-		const cwp__rec_item *e = &x->store.v[i];
-		if (type_is(e, "Series") &&
-		    strlist_add(&series, cwp__rec_str(e->obj, "Id")) != CWP_OK)
-			rc = oom(x);
-	}
-	char *uid_q = NULL;
-	for (size_t i = 0; i < series.n && rc == CWP_OK; i++) {
-		char spath[512];
-		int n = snprintf(spath, sizeof(spath), "/Shows/%s/Episodes", series.v[i]);
-		size_t ql = strlen(x->uid_esc) + 256;
-		uid_q = malloc(ql);
-		if (n < 0 || (size_t)n >= sizeof(spath) || !uid_q) {
-			rc = oom(x);
-			break;
-		}
-		snprintf(uid_q, ql, "UserId=%s&Fields=" LOOKUP_FIELDS "&EnableUserData=true",
-			 x->uid_esc);
-		rc = fetch_rows(x, spath, uid_q);
-		free(uid_q);
-		uid_q = NULL;
-		x->series++;
-	}
-	strlist_free(&toks);
-	strlist_free(&series);
-	return rc;
-}
-
-/* APPLY-01: the user's playing sessions, with only what a sync reads. */
-static int read_sessions(rec *x)
-{
-	cJSON *all = NULL;
-	/* Redacted after the other users' sessions are gone: their names
-	 * would only take placeholder numbers. */
-	int rc = get_json_as(x, "/Sessions", NULL, false, &all);
-	if (rc != CWP_OK)
-		return rc;
-	if (!cJSON_IsArray(all)) {
-		snprintf(x->err, sizeof(x->err), "server: GET /Sessions: not a JSON array");
-		cJSON_Delete(all);
-		return CWP_EDECODE;
-	}
-	const cJSON *s;
-	cJSON_ArrayForEach(s, all)
-	{
-		char norm[33];
-		const char *uid = cwp__rec_str(s, "UserId");
-		const cJSON *np = cJSON_GetObjectItemCaseSensitive(s, "NowPlayingItem");
-		const char *item = cwp__rec_str(np, "Id");
-		if (!uid || !cwp__rec_guid_norm(norm, uid) || strcmp(norm, x->uid) != 0 || !item ||
-		    !*item)
-			continue;
-		cJSON *o = cJSON_CreateObject();
-		cJSON *n = cJSON_CreateObject();
-		bool ok = o && n;
-		static const char *const keep[] = {"Id", "ServerId", "UserId", "UserName"};
-		for (size_t k = 0; ok && k < sizeof(keep) / sizeof(keep[0]); k++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, keep[k]);
-			if (v)
-				ok = cJSON_AddItemToObject(o, keep[k], cJSON_Duplicate(v, 1));
-		}
-		static const char *const keep_np[] = {"Id", "Type", "Name", "RunTimeTicks"};
-		for (size_t k = 0; ok && k < sizeof(keep_np) / sizeof(keep_np[0]); k++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(np, keep_np[k]);
-			if (v)
-				ok = cJSON_AddItemToObject(n, keep_np[k], cJSON_Duplicate(v, 1));
-		}
-		if (ok) {
-			ok = cJSON_AddItemToObject(o, "NowPlayingItem", n);
-			n = NULL;
-		}
-		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(s, "PlayState");
-		const cJSON *pos = cJSON_GetObjectItemCaseSensitive(ps, "PositionTicks");
-		if (ok && pos) {
-			cJSON *p = cJSON_AddObjectToObject(o, "PlayState");
-			ok =
-			    p && cJSON_AddItemToObject(p, "PositionTicks", cJSON_Duplicate(pos, 1));
-		}
-		cJSON_Delete(n);
-		if (!ok) {
-			cJSON_Delete(o);
-			cJSON_Delete(all);
-			return oom(x);
-		}
-		cJSON_AddItemToArray(x->sessions, o);
-	}
-	cJSON_Delete(all);
-	if (cwp__redact_json(&x->red, x->sessions) != CWP_OK)
-		return oom(x);
-	return CWP_OK;
-}
-
-/* Every read of the recording, in the order a sync makes them. */
-static int read_all(rec *x)
-{
-	char path[512];
-	int rc = get_json(x, "/System/Info/Public", NULL, &x->info);
-	if (rc == CWP_OK && !cJSON_IsObject(x->info)) {
-		snprintf(x->err, sizeof(x->err),
-			 "server: GET /System/Info/Public: not a JSON object (is this an Emby "
-			 "server?)");
-		rc = CWP_EDECODE;
-	}
-	if (rc == CWP_OK)
-		rc = path_user(x, path, sizeof(path), "");
-	if (rc == CWP_OK)
-		rc = get_json(x, path, NULL, &x->user);
-	if (rc == CWP_OK && !cJSON_IsObject(x->user)) {
-		snprintf(x->err, sizeof(x->err), "server: GET %s: not a JSON user object", path);
-		rc = CWP_EDECODE;
-	}
-	/* The recorded user is user-1 wherever its name shows. */
-	const char *uname = rc == CWP_OK ? cwp__rec_str(x->user, "Name") : NULL;
-	if (uname && *uname && (x->red.what & CWP__REDACT_NAMES)) {
-		char *ph = cwp__redact_value(&x->red, CWP__RK_USER, uname);
-		if (!ph)
-			rc = oom(x);
-		free(ph);
-	}
-	if (rc == CWP_OK && x->n_libs) {
-		rc = path_user(x, path, sizeof(path), "/Views");
-		if (rc == CWP_OK)
-			rc = get_json(x, path, NULL, &x->views);
-	}
-	if (x->n_libs == 0 && rc == CWP_OK)
-		rc = read_listing(x, NULL, true);
-	for (size_t i = 0; i < x->n_libs && rc == CWP_OK; i++)
-		rc = read_listing(x, x->libs[i], true);
-	if (rc == CWP_OK)
-		rc = read_series(x);
-	if (rc == CWP_OK)
-		rc = read_own_lookups(x, "Movie");
-	if (rc == CWP_OK)
-		rc = read_own_lookups(x, "Episode");
-	if (rc == CWP_OK)
-		rc = read_series_lookups(x);
-	if (rc == CWP_OK && x->whole) {
-		if (x->n_libs == 0)
-			rc = read_listing(x, NULL, false);
-		for (size_t i = 0; i < x->n_libs && rc == CWP_OK; i++)
-			rc = read_listing(x, x->libs[i], false);
-	}
-	if (rc == CWP_OK)
-		rc = read_sessions(x);
-	cwp__bar_clear(x->term);
-	return rc;
-}
-
-#endif /* CWP_HAVE_CLIENT */
+#endif
 
 int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 {
@@ -872,13 +286,6 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 #else
 	cwp__warn_sink sink = {&term, verbosity > 0};
 	cwp_warnings w = {0, cwp__warn_print, &sink};
-	emby_options eo = EMBY_OPTIONS_INIT;
-	eo.base_url = server;
-	eo.user_id = user;
-	eo.token = token;
-	eo.label = "server";
-	eo.insecure = insecure;
-	eo.ca_file = ca_file;
 	x.term = &term;
 	x.bar.term = &term;
 	x.bar.label = "server";
@@ -891,20 +298,12 @@ int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err)
 	x.limit = limit;
 	x.whole = whole;
 	x.red.what = redact;
-	x.sessions = cJSON_CreateArray();
-	x.recordings = cJSON_CreateArray();
-	x.why_verbatim = cJSON_CreateArray();
-	x.dropped = cJSON_CreateArray();
-	x.uid_esc = emby_raw_escape(user);
-	if (!x.sessions || !x.recordings || !x.why_verbatim || !x.dropped || !x.uid_esc ||
-	    emby_client_new(&x.cl, &eo) != 0) {
-		snprintf(errbuf, sizeof(errbuf), "%s",
-			 x.uid_esc ? cwp_error_last() : "out of memory");
-		fprintf(err, "cwprogress record: %s\n", cwp__redact(errbuf));
+	if (recorder_open(&x, user, ca_file, insecure, errbuf, sizeof(errbuf)) != CWP_OK) {
+		fprintf(err, "cwprogress record: %s\n", errbuf);
 		goto done;
 	}
 	x.page_size = emby_raw_page_size(x.cl);
-	if (read_all(&x) != CWP_OK) {
+	if (cwp__rec_read_all(&x) != CWP_OK) {
 		snprintf(errbuf, sizeof(errbuf), "%s", x.err);
 		fprintf(err, "cwprogress record: %s (nothing recorded)\n", cwp__redact(errbuf));
 		rc = CWP_EXIT_READ_FAILED;
@@ -997,17 +396,7 @@ done:
 	if (tmp_made)
 		cwp__rec_rmtree(od.tmp);
 #ifdef CWP_HAVE_CLIENT
-	emby_client_free(x.cl);
-	free(x.uid_esc);
-	cJSON_Delete(x.info);
-	cJSON_Delete(x.user);
-	cJSON_Delete(x.views);
-	cJSON_Delete(x.sessions);
-	cJSON_Delete(x.recordings);
-	cJSON_Delete(x.why_verbatim);
-	cJSON_Delete(x.dropped);
-	cwp__rec_store_free(&x.store);
-	cwp__redactor_free(&x.red);
+	recorder_close(&x);
 #endif
 	cwp__secret_free(token);
 	cwp__secret_clear();

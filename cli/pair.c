@@ -402,6 +402,13 @@ void cwp__creds_free(cwp__creds *c)
 int cwp__client_new(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
 		    const cwp__client_extra *x, char *err, size_t errsz)
 {
+	return cwp__client_new_hooked(out, ep, cr, x, NULL, NULL, err, errsz);
+}
+
+int cwp__client_new_hooked(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+			   const cwp__client_extra *x, cwp__response_hook on_response, void *ud,
+			   char *err, size_t errsz)
+{
 	emby_options eo = EMBY_OPTIONS_INIT;
 	eo.base_url = ep->url;
 	eo.user_id = ep->user_id;
@@ -431,6 +438,8 @@ int cwp__client_new(emby_client **out, const cwp__endpoint *ep, const cwp__creds
 	eo.n_libraries = ep->n_libraries;
 	eo.progress = x->progress;
 	eo.progress_ud = x->progress_ud;
+	eo.on_response = on_response;
+	eo.on_response_ud = ud;
 	if (emby_client_new(out, &eo) != 0) {
 		snprintf(err, errsz, "%s: %s", eo.label ? eo.label : "server", cwp_error_last());
 		cwp__redact(err);

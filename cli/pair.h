@@ -83,6 +83,13 @@ typedef struct cwp__client_extra {
 /* CWP_EXIT_USAGE-worthy failures return non-zero with err set. */
 int cwp__client_new(struct emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
 		    const cwp__client_extra *x, char *err, size_t errsz);
+/* The same, with the client's response hook (emby_options.on_response), for
+ * `record`, which keeps every answer a sync reads. */
+typedef void (*cwp__response_hook)(void *ud, const char *method, const char *path_query,
+				   long status, const char *body, size_t len);
+int cwp__client_new_hooked(struct emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+			   const cwp__client_extra *x, cwp__response_hook on_response, void *ud,
+			   char *err, size_t errsz);
 
 /* Read a whole file into a NUL-terminated buffer (caller frees). */
 int cwp__read_file(char **out, size_t *len, const char *path, size_t max, char *err, size_t errsz);

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 
@@ -168,7 +169,20 @@ void cwp__rec_fixture_token(char out[48]);
 
 struct emby_client;
 
-/* ---- the recorder (cmd_record.c reads, record_fixture.c writes) ---- */
+/* ---- the recorder (cmd_record.c reads, record_capture.c keeps the
+ * answers, record_fixture.c writes) ---- */
+
+/* The listing whose pages are coming in (record_capture.c). */
+typedef struct cwp__rec_listing {
+	const char *library; /* one of the recorder's libs, or NULL */
+	bool resumable;      /* Filters=IsResumable; else the whole library */
+	struct cJSON *pages; /* page entries, kept until decided; NULL: none open */
+	cwp__strmap seen_ids;
+	uint64_t prev_sig;
+	size_t prev_count, pages_read, seen;
+	int64_t total;
+	bool verbatim, cut, totals_differ;
+} cwp__rec_listing;
 
 typedef struct cwp__recorder {
 	struct emby_client *cl;
@@ -181,7 +195,8 @@ typedef struct cwp__recorder {
 	char *uid_esc;     /* the user id as given, escaped for paths */
 	const char *const *libs;
 	size_t n_libs;
-	long limit; /* -1: none */
+	char **libs_esc; /* libs escaped as the client sends them */
+	long limit;      /* -1: none */
 	bool whole;
 	int page_size;
 	cwp__redactor red;
@@ -194,8 +209,24 @@ typedef struct cwp__recorder {
 	struct cJSON *why_verbatim;
 	struct cJSON *dropped; /* rows the mock could not load: {id, why} */
 	size_t listed, limit_cut, series, lookups, listings, whole_rows, verbatim_pages;
+	int hook_rc;          /* CWP_ENOMEM once the hook ran out of memory */
+	char *index_query;    /* the query of the resumable listing's first page */
+	cwp__rec_listing cur; /* the listing being read */
+	size_t page_count;    /* rows of the last listing page (0 after a cut) */
+	int64_t page_total;   /* its TotalRecordCount, -1 when none */
+	bool page_repeated;   /* it repeated the page before it */
 	char err[1024];
 } cwp__recorder;
+
+/* The client's on_response hook: every answer into the recording (ud is the
+ * recorder). Failures (out of memory) set hook_rc and err. */
+void cwp__rec_on_response(void *ud, const char *method, const char *path_query, long status,
+			  const char *body, size_t len);
+/* Every read of a sync, through the client (record_read.c). Failures land
+ * in x->err. */
+int cwp__rec_read_all(cwp__recorder *x);
+/* Decide the open listing: verbatim pages into recordings, counts. */
+void cwp__rec_listing_end(cwp__recorder *x);
 
 /* The string member k of o, or NULL. */
 const char *cwp__rec_str(const struct cJSON *o, const char *k);
