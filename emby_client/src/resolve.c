@@ -505,7 +505,11 @@ int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 		rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		goto done;
 	}
-	/* Batches of <= 100 distinct ids (a repeated id rides along free). */
+	/* As many distinct ids as the URL holds (<= 4 KiB, as RES-02's
+	 * lookups); a repeated id rides along free. */
+	static const char suffix[] = "&EnableUserData=true&Fields=RunTimeTicks,"
+				     "UserDataLastPlayedDate,UserDataPlayCount";
+	const size_t fixed = strlen(c->base_url) + path.len + 1 + sizeof(suffix) - 1;
 	size_t b = 0;
 	while (b < n) {
 		size_t e = b, distinct = 0;
@@ -516,19 +520,22 @@ int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 			for (size_t k = b; k < e && !dup; k++)
 				dup = strcmp(item_ids[k], item_ids[e]) == 0;
 			if (!dup) {
-				if (distinct == EMBY__IDS_BATCH)
-					break;
+				size_t before = q.len;
 				if (distinct > 0)
 					rc = emby__buf_add(&q, ",", 1);
 				if (rc == CWP_OK)
 					rc = emby__buf_escape(&q, item_ids[e]);
+				if (rc == CWP_OK && distinct > 0 && fixed + q.len > EMBY__URL_MAX) {
+					q.len = before; /* the id opens the next batch */
+					q.p[before] = '\0';
+					break;
+				}
 				distinct++;
 			}
 			e++;
 		}
 		if (rc == CWP_OK)
-			rc = emby__buf_str(&q, "&EnableUserData=true&Fields=RunTimeTicks,"
-					       "UserDataLastPlayedDate,UserDataPlayCount");
+			rc = emby__buf_str(&q, suffix);
 		if (rc != CWP_OK) {
 			rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 			goto done;

@@ -34,7 +34,7 @@ cwp_add_cmocka_test(NAME emby_client_test
     client_resolve_ambiguous_and_show_id_collision
     client_resolve_batches_many_records_per_lookup
     client_confirm_zeros_only_found_at_zero
-    client_read_states_batched_by_100
+    client_read_states_batched_by_url_length
     client_playing_reads_sessions_once
     client_writes_upsert_clear_unwatch
     client_write_unwatch_failure_skips_write

@@ -952,10 +952,34 @@ static void client_confirm_zeros_only_found_at_zero(void **state)
 
 /* ---- state reads, sessions, writes ------------------------------------------- */
 
-static void client_read_states_batched_by_100(void **state)
+/* State reads put as many ids in one request as a 4 KiB URL holds: 160
+ * ids of 9 digits are one request, 1200 are four (~12 KB of ids, never
+ * more than 4 KiB a URL). */
+static void client_read_states_batched_by_url_length(void **state)
 {
 	(void)state;
-	fx *f = setup_generated(150, 0, 0);
+	fx *f = setup_generated(1200, 0, 0);
+	enum { BIG = 1200 };
+	char(*big)[24] = calloc(BIG, sizeof(*big));
+	const char **bids = calloc(BIG, sizeof(*bids));
+	cwp_target_state *bst = calloc(BIG, sizeof(*bst));
+	bool *bfound = calloc(BIG, sizeof(*bfound));
+	for (size_t i = 0; i < BIG; i++) {
+		snprintf(big[i], 24, "1%08zu", i);
+		bids[i] = big[i];
+	}
+	assert_int_equal(emby_read_states(f->c, bids, BIG, bst, bfound), CWP_OK);
+	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), 4);
+	for (size_t i = 0; i < BIG; i++)
+		if (!bfound[i])
+			fail_msg("id %s not found", bids[i]);
+	free(bfound);
+	free(bst);
+	free(bids);
+	free(big);
+	teardown(f);
+
+	f = setup_generated(150, 0, 0);
 	enum { N = 160 };
 	char(*idb)[24] = calloc(N, sizeof(*idb));
 	const char **ids = calloc(N, sizeof(*ids));
@@ -967,8 +991,8 @@ static void client_read_states_batched_by_100(void **state)
 	cwp_target_state *st = calloc(N, sizeof(*st));
 	bool *found = calloc(N, sizeof(*found));
 	assert_int_equal(emby_read_states(f->c, ids, N, st, found), CWP_OK);
-	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), 2);
-	assert_int_equal_dec(total_requests(f), 2);
+	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), 1);
+	assert_int_equal_dec(total_requests(f), 1);
 	assert_true(found[0] && found[4] && found[5] && found[149]);
 	assert_false(found[150] || found[159]);
 	assert_true(st[0].has_position);
@@ -1120,7 +1144,8 @@ static void client_write_retried_then_each_reported(void **state)
 static void client_apply_request_counts_k_writes(void **state)
 {
 	(void)state;
-	/* K writes cost K writes + ceil(K/100) state reads + 1 /Sessions. */
+	/* K writes cost K writes + one state read (250 ids fit one URL) + 1
+	 * /Sessions. */
 	enum { K = 250 };
 	fx *f = setup_generated(K, 0, 0);
 	char(*idb)[24] = calloc(K, sizeof(*idb));
@@ -1141,9 +1166,9 @@ static void client_apply_request_counts_k_writes(void **state)
 	emby_strv_free(playing, n_playing);
 	assert_int_equal(emby_write_batch(f->c, w, K), CWP_OK);
 	assert_int_equal_dec(count(f, "POST", "/Users/*/Items/*/UserData"), K);
-	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), (K + 99) / 100);
+	assert_int_equal_dec(count(f, "GET", "/Users/*/Items"), 1);
 	assert_int_equal_dec(count(f, "GET", "/Sessions"), 1);
-	assert_int_equal_dec(total_requests(f), K + (K + 99) / 100 + 1);
+	assert_int_equal_dec(total_requests(f), K + 1 + 1);
 	/* Connections are reused: the reads share one, the writes at most
 	 * max_in_flight (4). */
 	emby_stats st_;
@@ -1151,7 +1176,7 @@ static void client_apply_request_counts_k_writes(void **state)
 	if (st_.connections > 1 + 4)
 		fail_msg("%zu connections for %zu requests: not reused", st_.connections,
 			 st_.requests);
-	assert_int_equal_dec(st_.requests, K + (K + 99) / 100 + 1);
+	assert_int_equal_dec(st_.requests, K + 1 + 1);
 	assert_int_equal_dec(progress_last_done, K);
 	assert_string_equal(progress_last_phase, "write");
 	cJSON *ud = userdata_of(f, GEN_USER_ID, "100000249");
@@ -1222,7 +1247,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(client_resolve_ambiguous_and_show_id_collision),
     cmocka_unit_test(client_resolve_batches_many_records_per_lookup),
     cmocka_unit_test(client_confirm_zeros_only_found_at_zero),
-    cmocka_unit_test(client_read_states_batched_by_100),
+    cmocka_unit_test(client_read_states_batched_by_url_length),
     cmocka_unit_test(client_playing_reads_sessions_once),
     cmocka_unit_test(client_writes_upsert_clear_unwatch),
     cmocka_unit_test(client_write_unwatch_failure_skips_write),
