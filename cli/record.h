@@ -2,7 +2,9 @@
  * server into a fixture directory that mock_emby replays (docs/FIXTURES.md,
  * "Recording a server").
  *
- *   cmd_record.c     options, the reads, the summary
+ *   cmd_record.c     options, the client, write-then-rename, the summary
+ *   record_read.c    the reads: the client's own entry points
+ *   record_capture.c the client's response hook: every answer kept
  *   record_out.c     the output directory, the token check, the fixture token
  *   record_fixture.c server.json, sessions.json, recordings/, manifest.json
  *   record_store.c   the items read, merged by id, checked against what the

@@ -215,36 +215,47 @@ static bool listing_row(rec *x, cJSON *arr, cJSON *r)
 	return true;
 }
 
-/* READ-01/04: a page of a listing, judged as the client pages it: anything
- * the mock's model would answer differently makes the listing verbatim. */
-static void listing_page(rec *x, const char *q, cJSON *doc)
+/* The listing a page belongs to: the open one, or a new one (its first page,
+ * another library, the other kind). false when out of memory. */
+static bool listing_of(rec *x, const char *q, const char *start)
 {
 	bool resumable = strstr(q, "Filters=IsResumable") != NULL;
 	const char *library = page_library(x, q);
-	char start[32] = "0";
-	qparam(q, "StartIndex", start, sizeof(start));
-	cwp__rec_listing *l = &x->cur;
+	const cwp__rec_listing *l = &x->cur;
 	if ((!l->pages || !strcmp(start, "0") || l->resumable != resumable ||
 	     l->library != library) &&
-	    !listing_begin(x, library, resumable)) {
-		cJSON_Delete(doc);
-		hook_oom(x);
+	    !listing_begin(x, library, resumable))
+		return false;
+	/* --whole-library follows the first resumable listing's query. */
+	return !resumable || x->index_query || (x->index_query = strdup(q)) != NULL;
+}
+
+/* After a page's rows: what the client's paging (READ-04) would make of it
+ * that the mock's model would not reproduce. */
+static void listing_judge(rec *x, size_t count, bool repeated)
+{
+	cwp__rec_listing *l = &x->cur;
+	if (repeated) {
+		/* READ-04: the client stops with paging_loop here. */
+		verbatim_reason(x, "a page that repeats the previous one");
 		return;
 	}
-	if (resumable && !x->index_query && !(x->index_query = strdup(q))) {
-		cJSON_Delete(doc);
-		hook_oom(x);
+	if (count == 0 || l->cut)
 		return;
-	}
-	x->page_count = 0;
-	if (l->cut) { /* --limit: the rest of the listing is not kept */
-		cJSON_Delete(doc);
-		return;
-	}
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "Items");
+	l->seen += count;
+	if (l->total >= 0 && (int64_t)l->seen > l->total)
+		verbatim_reason(x, "more rows than TotalRecordCount");
+	else if (count >= (size_t)x->page_size && l->total >= 0 && (int64_t)l->seen < l->total &&
+		 (int64_t)l->pages_read >= l->total / x->page_size + 2)
+		verbatim_reason(x, "more pages than TotalRecordCount allows");
+}
+
+/* A page's envelope: its total, and whether it repeats the page before. */
+static bool page_head(rec *x, const cJSON *arr, const cJSON *doc, size_t count)
+{
+	cwp__rec_listing *l = &x->cur;
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "TotalRecordCount");
 	int64_t total = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : -1;
-	size_t count = (size_t)cJSON_GetArraySize(arr);
 	l->pages_read++;
 	if (total != l->total && l->pages_read > 1)
 		l->totals_differ = true;
@@ -256,41 +267,51 @@ static void listing_page(rec *x, const char *q, cJSON *doc)
 	l->prev_count = count;
 	if (count > (size_t)x->page_size)
 		verbatim_reason(x, "a page longer than its Limit");
-	for (cJSON *r = arr ? arr->child : NULL; r && !repeated;) {
-		cJSON *next = r->next;
+	x->page_count = count;
+	x->page_total = total;
+	x->page_repeated = repeated;
+	return repeated;
+}
+
+/* READ-01/04: a page of a listing, judged as the client pages it: anything
+ * the mock's model would answer differently makes the listing verbatim.
+ * Takes doc. */
+static void listing_page(rec *x, const char *q, cJSON *doc)
+{
+	char start[32] = "0";
+	qparam(q, "StartIndex", start, sizeof(start));
+	x->page_count = 0;
+	if (!listing_of(x, q, start)) {
+		cJSON_Delete(doc);
+		hook_oom(x);
+		return;
+	}
+	cwp__rec_listing *l = &x->cur;
+	if (l->cut) { /* --limit: the rest of the listing is not kept */
+		cJSON_Delete(doc);
+		return;
+	}
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "Items");
+	size_t count = (size_t)cJSON_GetArraySize(arr);
+	bool repeated = page_head(x, arr, doc, count);
+	for (cJSON *r = arr ? arr->child : NULL, *next; r && !repeated; r = next) {
+		next = r->next;
 		if (!listing_row(x, arr, r)) {
 			cJSON_Delete(doc);
 			hook_oom(x);
 			return;
 		}
-		r = next;
 	}
-	x->page_count = count;
-	x->page_total = total;
-	x->page_repeated = repeated;
 	cJSON *entry = page_entry(x, start, doc);
 	if (!entry) {
 		hook_oom(x);
 		return;
 	}
 	cJSON_AddItemToArray(l->pages, entry);
-	if (!resumable) /* the client reports its own reads */
+	if (!l->resumable) /* the client reports its own reads */
 		cwp__bar_progress(&x->bar, "library", x->whole_rows,
-				  total >= 0 ? (size_t)total : l->seen + count);
-	if (repeated) {
-		/* READ-04: the client stops with paging_loop here. */
-		verbatim_reason(x, "a page that repeats the previous one");
-		return;
-	}
-	if (count == 0 || l->cut)
-		return;
-	l->seen += count;
-	int64_t next = (int64_t)l->seen;
-	if (total >= 0 && (int64_t)l->seen > total)
-		verbatim_reason(x, "more rows than TotalRecordCount");
-	else if (count >= (size_t)x->page_size && total >= 0 && next < total &&
-		 (int64_t)l->pages_read >= total / x->page_size + 2)
-		verbatim_reason(x, "more pages than TotalRecordCount allows");
+				  l->total >= 0 ? (size_t)l->total : l->seen + count);
+	listing_judge(x, count, repeated);
 }
 
 /* ---- sessions ---------------------------------------------------------- */

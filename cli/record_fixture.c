@@ -49,11 +49,56 @@ static bool add_str(cJSON *o, const char *k, const char *v)
 	return cJSON_AddStringToObject(o, k, v) != NULL;
 }
 
+/* --library: each library as server.json lists it, named from /Views. */
+static bool add_library(const rec *x, cJSON *libs, const char *lib)
+{
+	cJSON *l = cJSON_CreateObject();
+	if (!l || !cJSON_AddItemToArray(libs, l)) {
+		cJSON_Delete(l);
+		return false;
+	}
+	const cJSON *v = NULL, *found = NULL;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(x->views, "Items"))
+	{
+		const char *id = cwp__rec_str(v, "Id");
+		if (id && !strcmp(id, lib))
+			found = v;
+	}
+	const char *lname = cwp__rec_str(found, "Name");
+	const char *ct = cwp__rec_str(found, "CollectionType");
+	char fallback[96];
+	snprintf(fallback, sizeof(fallback), "Library %.60s", lib);
+	return add_str(l, "Id", lib) && add_str(l, "Name", lname && *lname ? lname : fallback) &&
+	       (!ct || !*ct || add_str(l, "CollectionType", ct));
+}
+
+/* The recorded user, with the fixture token. */
+static cJSON *user_json(rec *x, const char *token)
+{
+	const char *uname = cwp__rec_str(x->user, "Name");
+	cJSON *u = cJSON_CreateObject();
+	char *uname_ph = NULL;
+	if ((x->red.what & CWP__REDACT_NAMES) && uname && *uname)
+		uname_ph = cwp__redact_value(&x->red, CWP__RK_USER, uname);
+	bool ok = u && add_str(u, "Id", x->uid) &&
+		  add_str(u, "Name",
+			  uname_ph          ? uname_ph
+			  : uname && *uname ? uname
+					    : "user") &&
+		  add_str(u, "Token", token);
+	free(uname_ph);
+	if (!ok) {
+		cJSON_Delete(u);
+		return NULL;
+	}
+	return u;
+}
+
 static cJSON *server_json(rec *x, const char *token, char *server_id)
 {
 	cJSON *s = cJSON_CreateObject();
 	cJSON *users = cJSON_CreateArray();
-	cJSON *u = cJSON_CreateObject();
+	cJSON *u = user_json(x, token);
 	if (!s || !users || !u) {
 		cJSON_Delete(u);
 		goto fail;
@@ -62,7 +107,6 @@ static cJSON *server_json(rec *x, const char *token, char *server_id)
 	const char *name = cwp__rec_str(x->info, "ServerName");
 	const char *version = cwp__rec_str(x->info, "Version");
 	const char *os = cwp__rec_str(x->info, "OperatingSystem");
-	const char *uname = cwp__rec_str(x->user, "Name");
 	if (!add_str(s, "Comment",
 		     "Recorded from an Emby server by cwprogress record (docs/FIXTURES.md, "
 		     "\"Recording a server\"). The user's Token is a generated fixture token, "
@@ -72,44 +116,13 @@ static cJSON *server_json(rec *x, const char *token, char *server_id)
 	    (version && *version && !add_str(s, "Version", version)) ||
 	    (os && *os && !add_str(s, "OperatingSystem", os)))
 		goto fail;
-	if (x->n_libs) {
-		cJSON *libs = cJSON_AddArrayToObject(s, "Libraries");
-		if (!libs)
+	cJSON *libs = x->n_libs ? cJSON_AddArrayToObject(s, "Libraries") : NULL;
+	if (x->n_libs && !libs)
+		goto fail;
+	for (size_t i = 0; i < x->n_libs; i++)
+		if (!add_library(x, libs, x->libs[i]))
 			goto fail;
-		for (size_t i = 0; i < x->n_libs; i++) {
-			cJSON *l = cJSON_CreateObject();
-			if (!l || !cJSON_AddItemToArray(libs, l)) {
-				cJSON_Delete(l);
-				goto fail;
-			}
-			const cJSON *v = NULL, *found = NULL;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(x->views, "Items"))
-			{
-				const char *id = cwp__rec_str(v, "Id");
-				if (id && !strcmp(id, x->libs[i]))
-					found = v;
-			}
-			const char *lname = cwp__rec_str(found, "Name");
-			const char *ct = cwp__rec_str(found, "CollectionType");
-			char fallback[96];
-			snprintf(fallback, sizeof(fallback), "Library %.60s", x->libs[i]);
-			if (!add_str(l, "Id", x->libs[i]) ||
-			    !add_str(l, "Name", lname && *lname ? lname : fallback) ||
-			    (ct && *ct && !add_str(l, "CollectionType", ct)))
-				goto fail;
-		}
-	}
-	char *uname_ph = NULL;
-	if ((x->red.what & CWP__REDACT_NAMES) && uname && *uname)
-		uname_ph = cwp__redact_value(&x->red, CWP__RK_USER, uname);
-	bool ok = add_str(u, "Id", x->uid) &&
-		  add_str(u, "Name",
-			  uname_ph          ? uname_ph
-			  : uname && *uname ? uname
-					    : "user") &&
-		  add_str(u, "Token", token);
-	free(uname_ph);
-	if (!ok || !cJSON_AddItemToObject(s, "Users", users))
+	if (!cJSON_AddItemToObject(s, "Users", users))
 		goto fail;
 	return s;
 fail:
@@ -133,6 +146,66 @@ static void server_id_of(char out[33], const cJSON *info)
 	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
 }
 
+/* manifest.json's "scope": what was asked for. */
+static bool manifest_scope(const rec *x, cJSON *m)
+{
+	cJSON *scope = cJSON_AddObjectToObject(m, "scope");
+	cJSON *libs = scope ? cJSON_AddArrayToObject(scope, "libraries") : NULL;
+	bool ok = libs != NULL;
+	for (size_t i = 0; ok && i < x->n_libs; i++)
+		ok = cJSON_AddItemToArray(libs, cJSON_CreateString(x->libs[i]));
+	return ok &&
+	       (x->limit >= 0 ? cJSON_AddNumberToObject(scope, "limit", (double)x->limit)
+			      : cJSON_AddNullToObject(scope, "limit")) &&
+	       cJSON_AddBoolToObject(scope, "limit_reached", x->limit_cut > 0) &&
+	       cJSON_AddBoolToObject(scope, "whole_library", x->whole) &&
+	       cJSON_AddNumberToObject(scope, "page_size", x->page_size);
+}
+
+/* manifest.json's "counts": what was recorded. */
+static bool manifest_counts(const rec *x, cJSON *m, size_t pinned)
+{
+	size_t ud = 0;
+	for (size_t i = 0; i < x->store.n; i++)
+		ud += x->store.v[i].ud != NULL;
+	const struct {
+		const char *name;
+		size_t n;
+	} c[] = {
+	    {"items", x->store.n},
+	    {"resumable", x->listed},
+	    {"userdata", ud},
+	    {"series_listings", x->series},
+	    {"item_requests", x->lookups},
+	    {"whole_library_rows", x->whole_rows},
+	    {"sessions", (size_t)cJSON_GetArraySize(x->sessions)},
+	    {"resumable_pinned", pinned},
+	    {"verbatim_pages", x->verbatim_pages},
+	    {"userdata_members_dropped", x->store.dropped_userdata},
+	};
+	cJSON *counts = cJSON_AddObjectToObject(m, "counts");
+	bool ok = counts != NULL;
+	for (size_t i = 0; ok && i < sizeof(c) / sizeof(c[0]); i++)
+		ok = cJSON_AddNumberToObject(counts, c[i].name, (double)c[i].n) != NULL;
+	return ok;
+}
+
+/* manifest.json's "redacted": what --redact replaced, and how many. */
+static bool manifest_redacted(const rec *x, cJSON *m)
+{
+	cJSON *red = cJSON_AddObjectToObject(m, "redacted");
+	bool ok = red &&
+		  cJSON_AddBoolToObject(red, "names", (x->red.what & CWP__REDACT_NAMES) != 0) &&
+		  cJSON_AddBoolToObject(red, "paths", (x->red.what & CWP__REDACT_PATHS) != 0);
+	cJSON *rep = ok ? cJSON_AddObjectToObject(red, "replaced") : NULL;
+	ok = rep != NULL;
+	for (int k = 0; ok && k < CWP__RK_COUNT; k++)
+		ok = cJSON_AddNumberToObject(
+			 rep, cwp__redact_kind_name((cwp__redact_kind)k),
+			 (double)cwp__redact_count(&x->red, (cwp__redact_kind)k)) != NULL;
+	return ok;
+}
+
 static cJSON *manifest_json(rec *x, const char *server_name, const char *server_id,
 			    const char *recorded_at, size_t pinned)
 {
@@ -145,45 +218,11 @@ static cJSON *manifest_json(rec *x, const char *server_name, const char *server_
 	cJSON *srv = ok ? cJSON_AddObjectToObject(m, "server") : NULL;
 	const char *version = cwp__rec_str(x->info, "Version");
 	ok = srv && add_str(srv, "name", server_name) && add_str(srv, "id", server_id) &&
-	     add_str(srv, "version", version ? version : "") && add_str(m, "user_id", x->uid);
-	cJSON *scope = ok ? cJSON_AddObjectToObject(m, "scope") : NULL;
-	cJSON *libs = scope ? cJSON_AddArrayToObject(scope, "libraries") : NULL;
-	ok = libs != NULL;
-	for (size_t i = 0; ok && i < x->n_libs; i++)
-		ok = cJSON_AddItemToArray(libs, cJSON_CreateString(x->libs[i]));
-	ok = ok &&
-	     (x->limit >= 0 ? cJSON_AddNumberToObject(scope, "limit", (double)x->limit)
-			    : cJSON_AddNullToObject(scope, "limit")) &&
-	     cJSON_AddBoolToObject(scope, "limit_reached", x->limit_cut > 0) &&
-	     cJSON_AddBoolToObject(scope, "whole_library", x->whole) &&
-	     cJSON_AddNumberToObject(scope, "page_size", x->page_size);
-	cJSON *counts = ok ? cJSON_AddObjectToObject(m, "counts") : NULL;
-	size_t ud = 0;
-	for (size_t i = 0; i < x->store.n; i++)
-		ud += x->store.v[i].ud != NULL;
-	ok = counts && cJSON_AddNumberToObject(counts, "items", (double)x->store.n) &&
-	     cJSON_AddNumberToObject(counts, "resumable", (double)x->listed) &&
-	     cJSON_AddNumberToObject(counts, "userdata", (double)ud) &&
-	     cJSON_AddNumberToObject(counts, "series_listings", (double)x->series) &&
-	     cJSON_AddNumberToObject(counts, "item_requests", (double)x->lookups) &&
-	     cJSON_AddNumberToObject(counts, "whole_library_rows", (double)x->whole_rows) &&
-	     cJSON_AddNumberToObject(counts, "sessions", (double)cJSON_GetArraySize(x->sessions)) &&
-	     cJSON_AddNumberToObject(counts, "resumable_pinned", (double)pinned) &&
-	     cJSON_AddNumberToObject(counts, "verbatim_pages", (double)x->verbatim_pages) &&
-	     cJSON_AddNumberToObject(counts, "userdata_members_dropped",
-				     (double)x->store.dropped_userdata);
-	cJSON *red = ok ? cJSON_AddObjectToObject(m, "redacted") : NULL;
-	ok = red && cJSON_AddBoolToObject(red, "names", (x->red.what & CWP__REDACT_NAMES) != 0) &&
-	     cJSON_AddBoolToObject(red, "paths", (x->red.what & CWP__REDACT_PATHS) != 0);
-	cJSON *rep = ok ? cJSON_AddObjectToObject(red, "replaced") : NULL;
-	ok = rep != NULL;
-	for (int k = 0; ok && k < CWP__RK_COUNT; k++)
-		ok = cJSON_AddNumberToObject(
-			 rep, cwp__redact_kind_name((cwp__redact_kind)k),
-			 (double)cwp__redact_count(&x->red, (cwp__redact_kind)k)) != NULL;
-	ok = ok && add_str(m, "token",
-			   "not recorded: server.json Users[0].Token is a generated fixture "
-			   "token, and every answer was scrubbed of the server's token");
+	     add_str(srv, "version", version ? version : "") && add_str(m, "user_id", x->uid) &&
+	     manifest_scope(x, m) && manifest_counts(x, m, pinned) && manifest_redacted(x, m) &&
+	     add_str(m, "token",
+		     "not recorded: server.json Users[0].Token is a generated fixture "
+		     "token, and every answer was scrubbed of the server's token");
 	cJSON *recs = ok ? cJSON_AddArrayToObject(m, "recordings") : NULL;
 	ok = recs != NULL;
 	if (ok && x->verbatim_pages) {
