@@ -10,6 +10,7 @@
  *   record_store.c   the items read, merged by id, checked against what the
  *                    mock's loader accepts, and the fixture's files
  *   record_redact.c  --redact placeholders and the token scrub
+ *   record_strmap.c  a string → index map
  */
 #ifndef CWP_CLI_RECORD_H
 #define CWP_CLI_RECORD_H
@@ -27,7 +28,7 @@ struct cJSON;
 /* The verb with its output streams (tests run it in-process). */
 int cwp__cmd_record(int argc, char **argv, FILE *out, FILE *err);
 
-/* ---- a string → index map (record_store.c) ---- */
+/* ---- a string → index map (record_strmap.c) ---- */
 
 typedef struct cwp__strmap {
 	char **keys; /* owned copies */
