@@ -96,6 +96,26 @@ static int remember_states(emby_client *c, emby_resolution *r, const cand_list *
 	return CWP_OK;
 }
 
+/* The candidates of cl verified for rec by its own ids, into m; several
+ * episodes sharing an own id are told apart by season/episode (RES-03). */
+static size_t own_matches(const cwp_record *rec, const cand_list *cl, cand_index *by_id,
+			  size_t *hits, const cand **m)
+{
+	cand_kind want = rec->type == CWP_TYPE_MOVIE ? CAND_MOVIE : CAND_EPISODE;
+	size_t nm = 0, nh = emby__cand_index_find(by_id, rec->ids, hits);
+	for (size_t h = 0; h < nh; h++)
+		if (cl->v[hits[h]]->kind == want && emby__verified(rec->ids, cl->v[hits[h]]))
+			m[nm++] = cl->v[hits[h]];
+	if (want != CAND_EPISODE || nm < 2 || !rec->has_season || !rec->has_episode)
+		return nm;
+	size_t keep = 0;
+	for (size_t j = 0; j < nm; j++)
+		if (m[j]->has_season && m[j]->has_episode && m[j]->season == rec->season &&
+		    m[j]->episode == rec->episode)
+			m[keep++] = m[j];
+	return keep > 0 ? keep : nm;
+}
+
 /* Stage 1: every record by its own ids. */
 static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, emby_resolution *r,
 		       size_t *n_lookups)
@@ -140,22 +160,7 @@ static int resolve_own(emby_client *c, const cwp_record *const *recs, size_t n, 
 		if ((rec->type != CWP_TYPE_MOVIE && rec->type != CWP_TYPE_EPISODE) ||
 		    !emby__have_ids(rec->ids))
 			continue;
-		cand_kind want = rec->type == CWP_TYPE_MOVIE ? CAND_MOVIE : CAND_EPISODE;
-		size_t nm = 0, nh = emby__cand_index_find(&by_id, rec->ids, hits);
-		for (size_t h = 0; h < nh; h++)
-			if (cl.v[hits[h]]->kind == want && emby__verified(rec->ids, cl.v[hits[h]]))
-				m[nm++] = cl.v[hits[h]];
-		/* RES-03: several episodes share an own id → season/episode decide. */
-		if (want == CAND_EPISODE && nm > 1 && rec->has_season && rec->has_episode) {
-			size_t keep = 0;
-			for (size_t j = 0; j < nm; j++)
-				if (m[j]->has_season && m[j]->has_episode &&
-				    m[j]->season == rec->season && m[j]->episode == rec->episode)
-					m[keep++] = m[j];
-			if (keep > 0)
-				nm = keep;
-		}
-		rc = settle(c, &r->e[i], m, nm);
+		rc = settle(c, &r->e[i], m, own_matches(rec, &cl, &by_id, hits, m));
 		if (rc != CWP_OK)
 			goto done;
 	}
@@ -167,6 +172,30 @@ done:
 	emby__cand_list_free(&cl);
 	emby__lookup_free(&L);
 	return rc;
+}
+
+/* Mark in listed[] the series of `series` verified for rec by its show ids.
+ * Series that disagree with each other: which show is meant is unknown, so
+ * none is listed and the result is CWP_EINVAL (ambiguous). */
+static int mark_series(const cwp_record *rec, const cand_list *series, cand_index *by_id,
+		       size_t *hits, bool *listed)
+{
+	size_t nh = emby__cand_index_find(by_id, rec->show_ids, hits), ns = 0;
+	for (size_t h = 0; h < nh; h++)
+		if (series->v[hits[h]]->kind == CAND_SERIES &&
+		    emby__verified(rec->show_ids, series->v[hits[h]]))
+			hits[ns++] = hits[h];
+	for (size_t a = 0; a < ns; a++)
+		for (size_t b = a + 1; b < ns; b++) {
+			int shared, conflicts;
+			emby__relate(series->v[hits[a]]->ids, series->v[hits[b]]->ids, &shared,
+				     &conflicts);
+			if (conflicts > 0)
+				return CWP_EINVAL;
+		}
+	for (size_t a = 0; a < ns; a++)
+		listed[hits[a]] = true;
+	return CWP_OK;
 }
 
 /* Stage 2 (RES-03): episodes not found by their own ids, through their
@@ -209,9 +238,8 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 
 	/* Which series are needed: those verified for some record. */
 	listed = calloc(series.n ? series.n : 1, sizeof(*listed));
-	m = malloc((series.n ? series.n : 1) * sizeof(*m));
 	hits = malloc((series.n ? series.n : 1) * sizeof(*hits));
-	if (!listed || !m || !hits || emby__cand_index_build(&by_id, &series) != CWP_OK) {
+	if (!listed || !hits || emby__cand_index_build(&by_id, &series) != CWP_OK) {
 		rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		goto done;
 	}
@@ -220,28 +248,8 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 		if (rec->type != CWP_TYPE_EPISODE || r->e[i].st != EMBY_NOT_FOUND ||
 		    !rec->has_season || !rec->has_episode || !emby__have_ids(rec->show_ids))
 			continue;
-		/* Series that disagree with each other: which show is meant is
-		 * unknown (ambiguous), and none of them is listed for it. */
-		size_t ns = 0, nh = emby__cand_index_find(&by_id, rec->show_ids, hits);
-		for (size_t h = 0; h < nh; h++)
-			if (series.v[hits[h]]->kind == CAND_SERIES &&
-			    emby__verified(rec->show_ids, series.v[hits[h]]))
-				m[ns++] = series.v[hits[h]];
-		bool ambiguous = false;
-		for (size_t a = 0; a < ns && !ambiguous; a++)
-			for (size_t b = a + 1; b < ns && !ambiguous; b++) {
-				int shared, conflicts;
-				emby__relate(m[a]->ids, m[b]->ids, &shared, &conflicts);
-				ambiguous = conflicts > 0;
-			}
-		if (ambiguous) {
+		if (mark_series(rec, &series, &by_id, hits, listed) != CWP_OK)
 			r->e[i].st = EMBY_AMBIGUOUS;
-			continue;
-		}
-		for (size_t h = 0; h < nh; h++)
-			if (series.v[hits[h]]->kind == CAND_SERIES &&
-			    emby__verified(rec->show_ids, series.v[hits[h]]))
-				listed[hits[h]] = true;
 	}
 	/* One listing per distinct series id (a series returned twice is listed
 	 * once). */
@@ -290,7 +298,6 @@ static int resolve_via_series(emby_client *c, const cwp_record *const *recs, siz
 	rc = remember_states(c, r, &eps);
 	if (rc != CWP_OK)
 		goto done;
-	free(m);
 	m = malloc((eps.n + series.n + 1) * sizeof(*m));
 	if (!m) {
 		rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
@@ -483,9 +490,65 @@ static bool state_row_readable(const cJSON *row, const cwp_target_state *st, siz
 	return !played || cJSON_IsNull(played) || cJSON_IsBool(played);
 }
 
+/* The query of one state batch from ids[b]: as many distinct ids as the URL
+ * holds (<= 4 KiB, as RES-02's lookups; `fixed` is the rest of the URL); a
+ * repeated id rides along free. *end is where the next batch starts. */
+static int state_batch(emby_buf *q, const char *const *ids, size_t b, size_t n, size_t fixed,
+		       size_t *end)
+{
+	size_t e = b, distinct = 0;
+	int rc;
+	q->len = 0;
+	rc = emby__buf_str(q, "Ids=");
+	while (e < n && rc == CWP_OK) {
+		bool dup = false;
+		for (size_t k = b; k < e && !dup; k++)
+			dup = strcmp(ids[k], ids[e]) == 0;
+		if (!dup) {
+			size_t before = q->len;
+			if (distinct > 0)
+				rc = emby__buf_add(q, ",", 1);
+			if (rc == CWP_OK)
+				rc = emby__buf_escape(q, ids[e]);
+			if (rc == CWP_OK && distinct > 0 && fixed + q->len > EMBY__URL_MAX) {
+				q->len = before; /* the id opens the next batch */
+				q->p[before] = '\0';
+				break;
+			}
+			distinct++;
+		}
+		e++;
+	}
+	*end = e;
+	return rc;
+}
+
+/* The readable rows of a state answer into states[b..e) (found[] set). */
+static void state_rows(const emby_page *page, const char *const *ids, size_t b, size_t e,
+		       cwp_target_state *states, bool *found)
+{
+	for (const cJSON *row = page->items->child; row; row = row->next) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "Id");
+		if (!cJSON_IsString(id))
+			continue;
+		cwp_target_state st;
+		cwp_warnings bad = CWP_WARNINGS_INIT;
+		if (emby_decode_state(&st, row, &bad) != CWP_OK ||
+		    !state_row_readable(row, &st, bad.count))
+			continue;
+		for (size_t k = b; k < e; k++)
+			if (!found[k] && strcmp(ids[k], id->valuestring) == 0) {
+				states[k] = st;
+				found[k] = true;
+			}
+	}
+}
+
 int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 		     cwp_target_state *states, bool *found)
 {
+	static const char suffix[] = "&EnableUserData=true&Fields=RunTimeTicks,"
+				     "UserDataLastPlayedDate,UserDataPlayCount";
 	int rc;
 	emby_xfer xf = {0};
 	emby_buf path = {0}, q = {0};
@@ -505,38 +568,10 @@ int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 		rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		goto done;
 	}
-	/* As many distinct ids as the URL holds (<= 4 KiB, as RES-02's
-	 * lookups); a repeated id rides along free. */
-	static const char suffix[] = "&EnableUserData=true&Fields=RunTimeTicks,"
-				     "UserDataLastPlayedDate,UserDataPlayCount";
 	const size_t fixed = strlen(c->base_url) + path.len + 1 + sizeof(suffix) - 1;
-	size_t b = 0;
-	while (b < n) {
-		size_t e = b, distinct = 0;
-		q.len = 0;
-		rc = emby__buf_str(&q, "Ids=");
-		while (e < n && rc == CWP_OK) {
-			bool dup = false;
-			for (size_t k = b; k < e && !dup; k++)
-				dup = strcmp(item_ids[k], item_ids[e]) == 0;
-			if (!dup) {
-				size_t before = q.len;
-				if (distinct > 0)
-					rc = emby__buf_add(&q, ",", 1);
-				if (rc == CWP_OK)
-					rc = emby__buf_escape(&q, item_ids[e]);
-				if (rc == CWP_OK && distinct > 0 && fixed + q.len > EMBY__URL_MAX) {
-					q.len = before; /* the id opens the next batch */
-					q.p[before] = '\0';
-					break;
-				}
-				distinct++;
-			}
-			e++;
-		}
-		if (rc == CWP_OK)
-			rc = emby__buf_str(&q, suffix);
-		if (rc != CWP_OK) {
+	for (size_t b = 0, e; b < n; b = e) {
+		if (state_batch(&q, item_ids, b, n, fixed, &e) != CWP_OK ||
+		    emby__buf_str(&q, suffix) != CWP_OK) {
 			rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 			goto done;
 		}
@@ -550,23 +585,8 @@ int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 					c->label, xf.route, xf.status, cwp_error_last());
 			goto done;
 		}
-		for (const cJSON *row = page.items->child; row; row = row->next) {
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "Id");
-			if (!cJSON_IsString(id))
-				continue;
-			cwp_target_state st;
-			cwp_warnings bad = CWP_WARNINGS_INIT;
-			if (emby_decode_state(&st, row, &bad) != CWP_OK ||
-			    !state_row_readable(row, &st, bad.count))
-				continue;
-			for (size_t k = b; k < e; k++)
-				if (!found[k] && strcmp(item_ids[k], id->valuestring) == 0) {
-					states[k] = st;
-					found[k] = true;
-				}
-		}
+		state_rows(&page, item_ids, b, e, states, found);
 		emby__progress(c, "state", e, n);
-		b = e;
 	}
 	rc = CWP_OK;
 done:
