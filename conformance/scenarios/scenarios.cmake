@@ -7,7 +7,7 @@ if(TARGET cwp_cli AND TARGET mock_emby AND TARGET emby_client)
   set(CWP_SCEN_DIR ${CMAKE_CURRENT_LIST_DIR})
   add_library(cwp_sync_harness STATIC ${CWP_SCEN_DIR}/sync_harness.c)
   target_include_directories(cwp_sync_harness PUBLIC ${CWP_SCEN_DIR})
-  target_link_libraries(cwp_sync_harness PUBLIC cwp_cli mock_emby PkgConfig::CJSON)
+  target_link_libraries(cwp_sync_harness PUBLIC cwp_cli cwp_scenario_kit mock_emby PkgConfig::CJSON)
 
   add_executable(test_scenarios ${CWP_SCEN_DIR}/test_scenarios.c)
   target_link_libraries(test_scenarios PRIVATE cwp_sync_harness cwp_scenario_kit PkgConfig::CMOCKA)

@@ -28,24 +28,6 @@ const char *const ch_side_name[2] = {"source", "destination"};
  * connections a request waits for a keep-alive to time out (2 s). */
 #define CH_MOCK_THREADS 8
 
-void ch_appendf(char **buf, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	size_t old = *buf ? strlen(*buf) : 0;
-	char *nb = realloc(*buf, old + (size_t)n + 1);
-	if (!nb)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(nb + old, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*buf = nb;
-}
-
 char *ch_slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -103,39 +85,6 @@ void ch_rmtree(const char *dir)
 		fprintf(stderr, "could not remove %s: %s\n", dir, strerror(errno));
 }
 
-/* The id and token of a user of a fixture's server.json (the first user when
- * want is NULL). */
-static int fixture_user(const char *fixture, const char *want, char *id, size_t idsz, char *token,
-			size_t toksz, char *err, size_t errsz)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/server.json", fixture);
-	char *text = ch_slurp(path);
-	cJSON *root = text ? cwp_json_parse_str(text) : NULL;
-	free(text);
-	int rc = -1;
-	const cJSON *u;
-	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(root, "Users"))
-	{
-		const cJSON *uid = cJSON_GetObjectItemCaseSensitive(u, "Id");
-		const cJSON *tok = cJSON_GetObjectItemCaseSensitive(u, "Token");
-		if (!cJSON_IsString(uid) || (want && strcmp(uid->valuestring, want)))
-			continue;
-		if (!cJSON_IsString(tok)) {
-			snprintf(err, errsz, "%s: user %s has no Token", path, uid->valuestring);
-			goto done;
-		}
-		snprintf(id, idsz, "%s", uid->valuestring);
-		snprintf(token, toksz, "%s", tok->valuestring);
-		rc = 0;
-		goto done;
-	}
-	snprintf(err, errsz, "%s: no user %s", path, want ? want : "at all");
-done:
-	cJSON_Delete(root);
-	return rc;
-}
-
 int ch_start(ch_env *e, const char *src_fixture, const char *dst_fixture, const char *src_user,
 	     const char *dst_user, char *err, size_t errsz)
 {
@@ -154,8 +103,8 @@ int ch_start(ch_env *e, const char *src_fixture, const char *dst_fixture, const 
 	unsetenv("CWPROGRESS_FORCE_COLOR");
 	for (int s = 0; s < 2; s++) {
 		ch_side *sd = &e->side[s];
-		if (fixture_user(fx[s], users[s], sd->user, sizeof(sd->user), sd->token,
-				 sizeof(sd->token), err, errsz) != 0)
+		if (cwp_scenario_fixture_user(fx[s], users[s], sd->user, sizeof(sd->user),
+					      sd->token, sizeof(sd->token), err, errsz) != 0)
 			return -1;
 		snprintf(sd->env, sizeof(sd->env), "CWP_CONF_%s_TOKEN",
 			 s == CH_SRC ? "SRC" : "DST");
@@ -399,56 +348,12 @@ int ch_sync_engine(ch_env *e, const cJSON *pair, bool dry_run, cwp_sync_result *
 	return rc;
 }
 
-cJSON *ch_journal(mock_emby *m)
-{
-	char *s = mock_emby_journal_json(m);
-	cJSON *j = s ? cwp_json_parse_str(s) : NULL;
-	mock_emby_free(s);
-	return j;
-}
-
-const char *ch_entry_path(const cJSON *entry)
-{
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(entry, "path");
-	if (!cJSON_IsString(p))
-		return "";
-	const char *s = p->valuestring;
-	if (!strncasecmp(s, "/emby/", 6))
-		return s + 5;
-	return s;
-}
-
-bool ch_is_write(const cJSON *entry)
-{
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(entry, "method");
-	return cJSON_IsString(m) && strcasecmp(m->valuestring, "GET") &&
-	       strcasecmp(m->valuestring, "HEAD");
-}
-
 size_t ch_count_writes(const cJSON *journal)
 {
 	size_t n = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, journal) n += ch_is_write(it);
 	return n;
-}
-
-bool ch_route_match(const char *pattern, const char *path)
-{
-	const char *p = pattern, *s = path;
-	for (;;) {
-		if (*p != '/' || *s != '/')
-			return *p == '\0' && *s == '\0';
-		p++;
-		s++;
-		size_t pl = strcspn(p, "/"), sl = strcspn(s, "/");
-		if (!(pl == 1 && *p == '*') && (pl != sl || strncasecmp(p, s, pl)))
-			return false;
-		if (pl == 1 && *p == '*' && sl == 0)
-			return false;
-		p += pl;
-		s += sl;
-	}
 }
 
 cJSON *ch_report(const ch_env *e)

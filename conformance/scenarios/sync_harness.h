@@ -16,6 +16,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "scenario.h" /* the conformance kit: one copy of the shared helpers */
+
 #include "mock_emby/mock_emby.h"
 
 enum { CH_SRC = 0, CH_DST = 1 };
@@ -70,17 +72,17 @@ int ch_sync_engine(ch_env *e, const cJSON *pair, bool dry_run, struct cwp_sync_r
 		   char *err, size_t errsz);
 
 /* A mock's request journal as JSON (the caller deletes it), or NULL. */
-cJSON *ch_journal(mock_emby *m);
+#define ch_journal cwp_scenario_journal
 /* The path of a journal entry without any /emby prefix. */
-const char *ch_entry_path(const cJSON *entry);
+#define ch_entry_path cwp_scenario_entry_path
 /* Whether a journal entry is a write: any method but GET and HEAD. */
-bool ch_is_write(const cJSON *entry);
+#define ch_is_write cwp_scenario_is_write
 /* How many entries of a journal are writes. */
 size_t ch_count_writes(const cJSON *journal);
 /* Whether a path (no query, no /emby prefix) matches a pattern where `*`
  * matches one segment; segments compare case-insensitively (the mock's
  * rule, mock_emby_count). */
-bool ch_route_match(const char *pattern, const char *path);
+#define ch_route_match cwp_scenario_route_match
 
 /* Parse the last run's stdout as the --json report (caller deletes). */
 cJSON *ch_report(const ch_env *e);
@@ -100,6 +102,6 @@ bool ch_has_token(const ch_env *e, const char *text);
 char *ch_slurp(const char *path);
 
 /* Append printf-style text to a growing message (*buf may be NULL). */
-void ch_appendf(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define ch_appendf cwp_scenario_appendf
 
 #endif
