@@ -215,7 +215,7 @@ typedef struct cwp__recorder {
 	int hook_rc;          /* CWP_ENOMEM once the hook ran out of memory */
 	char *index_query;    /* the query of the resumable listing's first page */
 	cwp__rec_listing cur; /* the listing being read */
-	size_t page_count;    /* rows of the last listing page (0 after a cut) */
+	size_t page_count;    /* rows of the last listing page; (size_t)-1: none */
 	int64_t page_total;   /* its TotalRecordCount, -1 when none */
 	bool page_repeated;   /* it repeated the page before it */
 	char err[1024];

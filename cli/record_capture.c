@@ -280,7 +280,6 @@ static void listing_page(rec *x, const char *q, cJSON *doc)
 {
 	char start[32] = "0";
 	qparam(q, "StartIndex", start, sizeof(start));
-	x->page_count = 0;
 	if (!listing_of(x, q, start)) {
 		cJSON_Delete(doc);
 		hook_oom(x);
@@ -292,6 +291,10 @@ static void listing_page(rec *x, const char *q, cJSON *doc)
 		return;
 	}
 	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "Items");
+	if (!cJSON_IsArray(arr)) { /* no Items envelope: the reader says so */
+		cJSON_Delete(doc);
+		return;
+	}
 	size_t count = (size_t)cJSON_GetArraySize(arr);
 	bool repeated = page_head(x, arr, doc, count);
 	for (cJSON *r = arr ? arr->child : NULL, *next; r && !repeated; r = next) {

@@ -154,26 +154,39 @@ static char *whole_query(const rec *x, long long start, const char *lib_esc)
 /* --whole-library: one listing, paged as the client pages (READ-01/04). */
 static int read_whole(rec *x, const char *lib_esc)
 {
-	char path[16 + 512];
-	if (strlen(x->uid_esc) > 500)
+	size_t pl = strlen(x->uid_esc) + 16;
+	char *path = malloc(pl);
+	if (!path)
 		return oom(x);
-	snprintf(path, sizeof(path), "/Users/%s/Items", x->uid_esc);
+	snprintf(path, pl, "/Users/%s/Items", x->uid_esc);
 	long long start = 0;
 	int rc = CWP_OK;
 	for (size_t pages = 1; rc == CWP_OK; pages++) {
 		char *q = whole_query(x, start, lib_esc);
-		if (!q)
-			return oom(x);
+		if (!q) {
+			rc = oom(x);
+			break;
+		}
 		emby_raw r = EMBY_RAW_INIT;
+		x->page_count = (size_t)-1; /* the hook sets it from the page */
 		rc = checked(x, emby_raw_get(x->cl, path, q, &r));
 		emby_raw_free(&r);
 		free(q);
+		if (rc == CWP_OK && x->page_count == (size_t)-1) {
+			snprintf(x->err, sizeof(x->err),
+				 "server: GET %s: not an Items envelope (not JSON, or no Items "
+				 "array)",
+				 path);
+			rc = CWP_EDECODE;
+			break;
+		}
 		int64_t total = x->page_total;
 		start += (long long)x->page_count;
 		if (rc != CWP_OK || x->page_repeated || x->page_count < (size_t)x->page_size ||
 		    (total >= 0 && (start >= total || (int64_t)pages >= total / x->page_size + 2)))
 			break;
 	}
+	free(path);
 	cwp__rec_listing_end(x);
 	return rc;
 }
