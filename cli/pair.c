@@ -399,15 +399,10 @@ void cwp__creds_free(cwp__creds *c)
 }
 
 #ifdef CWP_HAVE_CLIENT
-int cwp__client_new(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
-		    const cwp__client_extra *x, char *err, size_t errsz)
-{
-	return cwp__client_new_hooked(out, ep, cr, x, NULL, NULL, err, errsz);
-}
-
-int cwp__client_new_hooked(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
-			   const cwp__client_extra *x, cwp__response_hook on_response, void *ud,
-			   char *err, size_t errsz)
+/* Every client of the command line is made here. */
+static int client_new(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+		      const cwp__client_extra *x, cwp__response_hook on_response, void *ud,
+		      struct emby_shared *shared, char *err, size_t errsz)
 {
 	emby_options eo = EMBY_OPTIONS_INIT;
 	eo.base_url = ep->url;
@@ -440,11 +435,32 @@ int cwp__client_new_hooked(emby_client **out, const cwp__endpoint *ep, const cwp
 	eo.progress_ud = x->progress_ud;
 	eo.on_response = on_response;
 	eo.on_response_ud = ud;
+	eo.shared = shared;
 	if (emby_client_new(out, &eo) != 0) {
 		snprintf(err, errsz, "%s: %s", eo.label ? eo.label : "server", cwp_error_last());
 		cwp__redact(err);
 		return CWP_EINVAL;
 	}
 	return 0;
+}
+
+int cwp__client_new(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+		    const cwp__client_extra *x, char *err, size_t errsz)
+{
+	return client_new(out, ep, cr, x, NULL, NULL, NULL, err, errsz);
+}
+
+int cwp__client_new_hooked(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+			   const cwp__client_extra *x, cwp__response_hook on_response, void *ud,
+			   char *err, size_t errsz)
+{
+	return client_new(out, ep, cr, x, on_response, ud, NULL, err, errsz);
+}
+
+int cwp__client_new_shared(emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+			   const cwp__client_extra *x, struct emby_shared *shared, char *err,
+			   size_t errsz)
+{
+	return client_new(out, ep, cr, x, NULL, NULL, shared, err, errsz);
 }
 #endif

@@ -72,6 +72,7 @@ void cwp__creds_free(cwp__creds *c);
  * (and its credentials) into a client. `extra` holds what the command line
  * adds: --insecure, --ca-file, --max-in-flight and the progress bar. */
 struct emby_client;
+struct emby_shared;
 typedef struct cwp__client_extra {
 	bool insecure;
 	const char *ca_file; /* overrides the endpoint's */
@@ -90,6 +91,11 @@ typedef void (*cwp__response_hook)(void *ud, const char *method, const char *pat
 int cwp__client_new_hooked(struct emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
 			   const cwp__client_extra *x, cwp__response_hook on_response, void *ud,
 			   char *err, size_t errsz);
+/* The same, sharing the probe's and /Sessions' answers with the other pairs
+ * of a household run (SVC-01; emby_options.shared; borrowed, may be NULL). */
+int cwp__client_new_shared(struct emby_client **out, const cwp__endpoint *ep, const cwp__creds *cr,
+			   const cwp__client_extra *x, struct emby_shared *shared, char *err,
+			   size_t errsz);
 
 /* Read a whole file into a NUL-terminated buffer (caller frees). */
 int cwp__read_file(char **out, size_t *len, const char *path, size_t max, char *err, size_t errsz);

@@ -111,6 +111,9 @@ typedef struct service {
 	pthread_mutex_t st_mu;  /* status (read by /status on other threads) */
 	pair_status st[CWP__MAX_USERS];
 	bool interrupted;
+	/* The current full run's shared answers (run_all); NULL between runs,
+	 * so a webhook's sync reads who plays what afresh. */
+	struct emby_shared *shared[2];
 } service;
 
 static void log_line(service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -168,6 +171,8 @@ static int run_pair(service *s, size_t i, const char *only, cwp_sync_result **re
 	so.lock_timeout_ms = o->lock_timeout_ms;
 	so.only = only ? &only : NULL;
 	so.n_only = only ? 1 : 0;
+	so.shared[0] = s->shared[0];
+	so.shared[1] = s->shared[1];
 	int rc = cwp__sync_pair(rep, &so, err, errsz);
 	const cwp_sync_summary *sum = rc == 0 ? cwp_sync_result_summary(*rep) : NULL;
 	int code = sum ? (int)sum->outcome : rc;
@@ -197,6 +202,9 @@ static int run_all(service *s, bool report, cJSON *pairs_json)
 	int rc = 0;
 	size_t written = 0, failed = 0;
 	int64_t t0 = mono_ms();
+	/* SVC-01: one probe and one /Sessions read per server for all the
+	 * pairs of this run, and only this run (APPLY-01: playing now). */
+	cwp__sync_shared_new(s->shared);
 	for (size_t i = 0; i < s->hh.n_users && !s->interrupted; i++) {
 		cwp_sync_result *rep = NULL;
 		char err[1024] = "", name[300];
@@ -234,6 +242,7 @@ static int run_all(service *s, bool report, cJSON *pairs_json)
 		}
 		cwp_sync_result_free(rep);
 	}
+	cwp__sync_shared_free(s->shared);
 	if (!report && !pairs_json)
 		log_line(s, "run: %zu pair(s), %zu written, %zu failed, exit %d, %lld ms",
 			 s->hh.n_users, written, failed, rc, (long long)(mono_ms() - t0));

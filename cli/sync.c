@@ -78,6 +78,16 @@ void cwp__sync_opts_for_pair(cwp__sync_opts *o, const cwp__pair *pair, const cwp
 }
 
 #ifndef CWP_HAVE_CLIENT
+void cwp__sync_shared_new(struct emby_shared *out[2])
+{
+	out[0] = out[1] = NULL;
+}
+
+void cwp__sync_shared_free(struct emby_shared *sh[2])
+{
+	sh[0] = sh[1] = NULL;
+}
+
 int cwp__sync_pair(cwp_sync_result **out, const cwp__sync_opts *o, char *err, size_t errsz)
 {
 	(void)o;
@@ -86,6 +96,21 @@ int cwp__sync_pair(cwp_sync_result **out, const cwp__sync_opts *o, char *err, si
 	return CWP_EXIT_USAGE;
 }
 #else
+
+void cwp__sync_shared_new(struct emby_shared *out[2])
+{
+	out[0] = out[1] = NULL;
+	if (emby_shared_new(&out[0]) != 0 || emby_shared_new(&out[1]) != 0)
+		cwp__sync_shared_free(out); /* sharing saves requests; none is needed */
+}
+
+void cwp__sync_shared_free(struct emby_shared *sh[2])
+{
+	for (int s = 0; s < 2; s++) {
+		emby_shared_free(sh[s]);
+		sh[s] = NULL;
+	}
+}
 
 static int run_engine(cwp_sync_result **out, const cwp__sync_opts *o,
 		      const cwp_sync_provider prov[2], const char *journal, char *err, size_t errsz)
@@ -152,7 +177,8 @@ int cwp__sync_pair(cwp_sync_result **out, const cwp__sync_opts *o, char *err, si
 		cwp__client_extra x = {o->insecure,      o->ca_file,
 				       o->max_in_flight, o->term ? cwp__bar_progress : NULL,
 				       &bars[s],         side_names[s]};
-		if (cwp__client_new(&cl[s], o->side[s], o->creds[s], &x, err, errsz) != 0 ||
+		if (cwp__client_new_shared(&cl[s], o->side[s], o->creds[s], &x, o->shared[s], err,
+					   errsz) != 0 ||
 		    emby_provider_init(&prov[s], cl[s]) != 0)
 			goto done;
 	}

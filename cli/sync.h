@@ -41,11 +41,22 @@ typedef struct cwp__sync_opts {
 	 * runs that cannot meet another (the demo's private mocks). */
 	long lock_timeout_ms;
 	bool no_lock;
+	/* Per side: the answers the pairs of one household run share (SVC-01,
+	 * cwp__sync_shared_new); NULL: the clients read their own. */
+	struct emby_shared *shared[2];
 } cwp__sync_opts;
 
 /* Zero *o, then point it at the pair's two endpoints, their credentials
  * and its configuration, for a "sync" run. */
 void cwp__sync_opts_for_pair(cwp__sync_opts *o, const cwp__pair *pair, const cwp__creds creds[2]);
+
+/* One run's shared answers, one object per side (emby_shared in
+ * emby/client.h): each server is probed once and its /Sessions read once for
+ * all the pairs of the run. Made at the start of a run and freed at its end,
+ * never kept for the next: /Sessions says who plays what now (APPLY-01).
+ * Both NULL (no sharing) when out of memory or built without emby_client. */
+void cwp__sync_shared_new(struct emby_shared *out[2]);
+void cwp__sync_shared_free(struct emby_shared *sh[2]);
 
 /* Run one sync between the two endpoints. 0 with *out set, or
  * CWP_EXIT_USAGE with a (redacted) message in err when the clients cannot

@@ -11,6 +11,8 @@ if(TARGET mock_emby AND TARGET emby_client)
       household_names_resolved_each_pair_its_own_report
       household_unreadable_pair_never_stops_the_other
       household_bad_users_refused_before_any_write
+      household_one_probe_one_sessions_read_per_server
+      every_each_run_probes_and_reads_sessions_again
       every_stop_between_runs_exits_0_at_once
       every_failed_run_then_a_good_one
       every_runs_never_overlap_with_a_slow_server

@@ -98,6 +98,95 @@ static void household_bad_users_refused_before_any_write(void **state)
 	}
 }
 
+#define ALICE_AND_BOB                                                                  \
+	"[{\"source\": \"alice\", \"destination\": \"alice\"}, {\"source\": \"bob\", " \
+	"\"destination\": \"bob\"}]"
+
+/* The report's row of a destination item, NULL when the pair has none. */
+static const cJSON *row_of(const cJSON *pair, const char *item)
+{
+	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(pair, "report");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rep, "items"))
+	{
+		if (strcmp(str(it, "item_id"), item) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* Fails naming both servers' counts unless each got `probes` probes and
+ * the destination `sessions` /Sessions reads (the source is never asked
+ * who plays what in a one-way run). */
+static void requests_per_server(env *e, size_t probes, size_t sessions)
+{
+	size_t p[2] = {mock_emby_count(e->a, "GET", "/System/Info/Public"),
+		       mock_emby_count(e->b, "GET", "/System/Info/Public")};
+	size_t n[2] = {mock_emby_count(e->a, "GET", "/Sessions"),
+		       mock_emby_count(e->b, "GET", "/Sessions")};
+	if (p[0] != probes || p[1] != probes || n[0] != 0 || n[1] != sessions)
+		fail_msg("probes a %zu, b %zu; /Sessions reads a %zu, b %zu; expected %zu "
+			 "probes each and %zu /Sessions on b",
+			 p[0], p[1], n[0], n[1], probes, sessions);
+}
+
+/* SVC-01: the pairs of one run share one probe and one /Sessions read per
+ * server; each pair still reads the sessions of its own user (APPLY-01). */
+static void household_one_probe_one_sessions_read_per_server(void **state)
+{
+	(void)state;
+	env e;
+	env_start(&e, ALICE_AND_BOB, false);
+	/* The Matrix: both pairs would write it on b; bob is watching it there. */
+	assert_int_equal(mock_emby_set_playing(e.b, B_BOB, "51013"), 0);
+	int rc = run_sync(&e, "--json", NULL);
+	cJSON *doc = out_json(&e);
+	assert_int_equal_dec(rc, 0);
+	requests_per_server(&e, 1, 1);
+	const cJSON *alice = row_of(pair_at(doc, 0), "51013");
+	const cJSON *bob = row_of(pair_at(doc, 1), "51013");
+	assert_non_null(alice);
+	assert_non_null(bob);
+	assert_string_equal(str(bob, "reason"), "active_session");
+	assert_string_equal(str(alice, "status"), "written");
+	assert_int_equal_dec(mock_emby_count(e.b, "POST", "/Users/" B_BOB "/Items/51013/UserData"),
+			     0);
+	assert_int_equal_dec(
+	    mock_emby_count(e.b, "POST", "/Users/" B_ALICE "/Items/51013/UserData"), 1);
+	/* Each pair's probe still names its own user. */
+	const cJSON *srv = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(pair_at(doc, 1), "report"), "servers");
+	assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(srv, "destination"), "user_name"),
+			    "bob");
+	cJSON_Delete(doc);
+	env_stop(&e);
+}
+
+/* A service on a 1 s schedule, stopped after its second run (exit 0): its
+ * log. */
+static char *log_of_two_runs(env *e)
+{
+	svc_run r;
+	svc_start(&r, e, 1000, NULL);
+	assert_int_equal_dec(wait_log(e, "cwprogress: run:", 2, 15000), 2);
+	cwp__service_stop();
+	assert_int_equal_dec(svc_join(&r), 0);
+	return slurp(e->err);
+}
+
+/* The shared answers live for one run: each scheduled run reads again. */
+static void every_each_run_probes_and_reads_sessions_again(void **state)
+{
+	(void)state;
+	env e;
+	env_start(&e, ALICE_AND_BOB, false);
+	char *err = log_of_two_runs(&e);
+	int runs = count_of(err, "cwprogress: run:");
+	free(err);
+	requests_per_server(&e, (size_t)runs, (size_t)runs);
+	env_stop(&e);
+}
+
 static void every_stop_between_runs_exits_0_at_once(void **state)
 {
 	(void)state;
@@ -128,12 +217,7 @@ static void every_failed_run_then_a_good_one(void **state)
 	assert_int_equal(mock_emby_add_faults(e.a, "[{\"route\": \"/Users/*/Items\", \"kind\": "
 						   "\"status\", \"status\": 500, \"times\": 1}]"),
 			 0);
-	svc_run r;
-	svc_start(&r, &e, 1000, NULL);
-	assert_int_equal_dec(wait_log(&e, "cwprogress: run:", 2, 10000), 2);
-	cwp__service_stop();
-	assert_int_equal_dec(svc_join(&r), 0);
-	char *err = slurp(e.err);
+	char *err = log_of_two_runs(&e);
 	const char *first = strstr(err, "cwprogress: run:");
 	assert_non_null(strstr(first, "exit 3"));
 	const char *second = strstr(first + 1, "cwprogress: run:");
@@ -232,6 +316,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(household_names_resolved_each_pair_its_own_report),
     cmocka_unit_test(household_unreadable_pair_never_stops_the_other),
     cmocka_unit_test(household_bad_users_refused_before_any_write),
+    cmocka_unit_test(household_one_probe_one_sessions_read_per_server),
+    cmocka_unit_test(every_each_run_probes_and_reads_sessions_again),
     cmocka_unit_test(every_stop_between_runs_exits_0_at_once),
     cmocka_unit_test(every_failed_run_then_a_good_one),
     cmocka_unit_test(every_runs_never_overlap_with_a_slow_server),

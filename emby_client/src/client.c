@@ -164,6 +164,7 @@ static void copy_settings(emby_client *c, const emby_options *o)
 	c->progress_ud = o->progress_ud;
 	c->on_response = o->on_response;
 	c->on_response_ud = o->on_response_ud;
+	c->shared = o->shared;
 }
 
 int emby_client_new(emby_client **out, const emby_options *o)
@@ -393,6 +394,27 @@ int emby__ensure_user(emby_client *c)
 	return authenticate(c);
 }
 
+int emby__server_info_read(emby_client *c, emby_server_info *out)
+{
+	emby_xfer x = {0};
+	memset(out, 0, sizeof(*out));
+	int rc = emby__get(c, &x, "/System/Info/Public", NULL);
+	cJSON *j = rc == CWP_OK ? cwp_json_parse(x.body.p ? x.body.p : "", x.body.len) : NULL;
+	if (rc == CWP_OK && !cJSON_IsObject(j))
+		rc = emby__fail(c, CWP_EDECODE,
+				"%s: GET /System/Info/Public: HTTP %ld: not a JSON object (is "
+				"this an Emby server?)",
+				c->label, x.status);
+	if (rc == CWP_OK) {
+		copy_field(out->name, sizeof(out->name), j, "ServerName");
+		copy_field(out->version, sizeof(out->version), j, "Version");
+		copy_field(out->id, sizeof(out->id), j, "Id");
+	}
+	cJSON_Delete(j);
+	emby__xfer_free(&x);
+	return rc;
+}
+
 int emby_probe(emby_client *c, emby_server_info *out)
 {
 	int rc;
@@ -400,23 +422,9 @@ int emby_probe(emby_client *c, emby_server_info *out)
 	cJSON *j = NULL;
 	emby_buf path = {0};
 
-	memset(out, 0, sizeof(*out));
-	rc = emby__get(c, &x, "/System/Info/Public", NULL);
+	rc = c->shared ? emby__shared_server_info(c, out) : emby__server_info_read(c, out);
 	if (rc != CWP_OK)
 		goto done;
-	j = cwp_json_parse(x.body.p ? x.body.p : "", x.body.len);
-	if (!cJSON_IsObject(j)) {
-		rc = emby__fail(c, CWP_EDECODE,
-				"%s: GET /System/Info/Public: HTTP %ld: not a JSON object (is "
-				"this an Emby server?)",
-				c->label, x.status);
-		goto done;
-	}
-	copy_field(out->name, sizeof(out->name), j, "ServerName");
-	copy_field(out->version, sizeof(out->version), j, "Version");
-	copy_field(out->id, sizeof(out->id), j, "Id");
-	cJSON_Delete(j);
-	j = NULL;
 
 	rc = emby__ensure_user(c);
 	if (rc != CWP_OK)
@@ -458,20 +466,49 @@ void emby_strv_free(char **v, size_t n)
 	free(v);
 }
 
-int emby_playing(emby_client *c, char ***ids, size_t *n)
+void emby__user_norm(char out[EMBY__USER_NORM], const char *id)
 {
-	int rc;
+	size_t n = 0;
+	for (const char *p = id; *p && n < EMBY__USER_NORM - 1; p++)
+		if (*p != '-')
+			out[n++] = (char)tolower((unsigned char)*p);
+	out[n] = '\0';
+}
+
+void emby__sessions_free(emby__sessions *s)
+{
+	emby_strv_free(s->user, s->n);
+	emby_strv_free(s->item, s->n);
+	memset(s, 0, sizeof(*s));
+}
+
+/* One (user, item) per session that plays something. */
+static int sessions_add(emby__sessions *s, const cJSON *sess)
+{
+	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(sess, "UserId");
+	const cJSON *np = cJSON_GetObjectItemCaseSensitive(sess, "NowPlayingItem");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(np, "Id");
+	if (!cJSON_IsString(uid) || !cJSON_IsString(id) || !id->valuestring[0])
+		return CWP_OK;
+	char u[EMBY__USER_NORM];
+	emby__user_norm(u, uid->valuestring);
+	if (!(s->user[s->n] = dup_str(u)))
+		return CWP_ENOMEM;
+	if (!(s->item[s->n] = dup_str(id->valuestring))) {
+		free(s->user[s->n]);
+		s->user[s->n] = NULL;
+		return CWP_ENOMEM;
+	}
+	s->n++;
+	return CWP_OK;
+}
+
+int emby__sessions_read(emby_client *c, emby__sessions *out)
+{
 	emby_xfer x = {0};
 	cJSON *j = NULL;
-	char **v = NULL;
-	size_t nv = 0;
-
-	*ids = NULL;
-	*n = 0;
-	rc = emby__ensure_user(c);
-	if (rc != CWP_OK)
-		goto done;
-	rc = emby__get(c, &x, "/Sessions", NULL);
+	memset(out, 0, sizeof(*out));
+	int rc = emby__get(c, &x, "/Sessions", NULL);
 	if (rc != CWP_OK)
 		goto done;
 	j = cwp_json_parse(x.body.p ? x.body.p : "", x.body.len);
@@ -481,51 +518,66 @@ int emby_playing(emby_client *c, char ***ids, size_t *n)
 		goto done;
 	}
 	size_t cap = (size_t)cJSON_GetArraySize(j);
-	v = calloc(cap ? cap : 1, sizeof(char *));
-	if (!v) {
+	out->user = calloc(cap ? cap : 1, sizeof(char *));
+	out->item = calloc(cap ? cap : 1, sizeof(char *));
+	rc = out->user && out->item ? CWP_OK : CWP_ENOMEM;
+	for (const cJSON *s = j->child; rc == CWP_OK && s; s = s->next)
+		rc = sessions_add(out, s);
+	if (rc != CWP_OK)
 		rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-		goto done;
-	}
-	for (const cJSON *s = j->child; s; s = s->next) {
-		const cJSON *uid = cJSON_GetObjectItemCaseSensitive(s, "UserId");
-		const cJSON *np = cJSON_GetObjectItemCaseSensitive(s, "NowPlayingItem");
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(np, "Id");
-		if (!cJSON_IsString(uid) || !cJSON_IsString(id) || !id->valuestring[0])
-			continue;
-		/* User ids are hex; some servers write them with dashes or in
-		 * upper case. */
-		char a[80], b[80];
-		size_t la = 0, lb = 0;
-		for (const char *p = uid->valuestring; *p && la < sizeof(a) - 1; p++)
-			if (*p != '-')
-				a[la++] = (char)tolower((unsigned char)*p);
-		for (const char *p = c->user_id; *p && lb < sizeof(b) - 1; p++)
-			if (*p != '-')
-				b[lb++] = (char)tolower((unsigned char)*p);
-		a[la] = b[lb] = '\0';
-		if (strcmp(a, b) != 0)
+done:
+	if (rc != CWP_OK)
+		emby__sessions_free(out);
+	cJSON_Delete(j);
+	emby__xfer_free(&x);
+	return rc;
+}
+
+int emby__sessions_of(emby_client *c, const emby__sessions *s, char ***ids, size_t *n)
+{
+	char me[EMBY__USER_NORM];
+	emby__user_norm(me, c->user_id);
+	char **v = calloc(s->n ? s->n : 1, sizeof(char *));
+	size_t nv = 0;
+	if (!v)
+		return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->user[i], me) != 0)
 			continue;
 		bool dup = false;
-		for (size_t i = 0; i < nv && !dup; i++)
-			dup = strcmp(v[i], id->valuestring) == 0;
+		for (size_t k = 0; k < nv && !dup; k++)
+			dup = strcmp(v[k], s->item[i]) == 0;
 		if (dup)
 			continue;
-		if (!(v[nv] = dup_str(id->valuestring))) {
-			rc = emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
-			goto done;
+		if (!(v[nv] = dup_str(s->item[i]))) {
+			emby_strv_free(v, nv);
+			return emby__fail(c, CWP_ENOMEM, "%s: out of memory", c->label);
 		}
 		nv++;
 	}
 	*ids = v;
 	*n = nv;
-	v = NULL;
-	nv = 0;
-done:
-	emby_strv_free(v, nv);
-	cJSON_Delete(j);
-	emby__buf_free(&x.body);
-	free(x.url);
+	return CWP_OK;
+}
+
+int emby__playing_read(emby_client *c, char ***ids, size_t *n)
+{
+	emby__sessions all;
+	int rc = emby__sessions_read(c, &all);
+	if (rc == CWP_OK)
+		rc = emby__sessions_of(c, &all, ids, n);
+	emby__sessions_free(&all);
 	return rc;
+}
+
+int emby_playing(emby_client *c, char ***ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	int rc = emby__ensure_user(c);
+	if (rc != CWP_OK)
+		return rc;
+	return c->shared ? emby__shared_playing(c, ids, n) : emby__playing_read(c, ids, n);
 }
 
 const char *emby_resolve_status_name(emby_resolve_status s)

@@ -53,6 +53,7 @@ struct emby_client {
 	void (*on_response)(void *ud, const char *method, const char *path_query, long status,
 			    const char *body, size_t len);
 	void *on_response_ud;
+	emby_shared *shared; /* borrowed; NULL: no sharing */
 
 	CURL *easy;                    /* sequential reads; keeps its connection */
 	CURLM *multi;                  /* writes; created on first use */
@@ -100,6 +101,29 @@ int emby__get(emby_client *c, emby_xfer *x, const char *path, const char *query)
 
 /* Ensure a user id (AuthenticateByName when configured so). */
 int emby__ensure_user(emby_client *c);
+
+/* Who plays what on the server (GET /Sessions): one (user, item) per
+ * session with a NowPlayingItem, user ids normalised (emby__user_norm). */
+typedef struct emby__sessions {
+	char **user, **item;
+	size_t n;
+} emby__sessions;
+#define EMBY__USER_NORM 80
+/* A user id without dashes, in lower case (servers write both forms). */
+void emby__user_norm(char out[EMBY__USER_NORM], const char *id);
+int emby__sessions_read(emby_client *c, emby__sessions *out);
+/* The item ids that c's user plays in s, without duplicates. */
+int emby__sessions_of(emby_client *c, const emby__sessions *s, char ***ids, size_t *n);
+void emby__sessions_free(emby__sessions *s);
+/* This client's own read: emby__sessions_read, then emby__sessions_of. */
+int emby__playing_read(emby_client *c, char ***ids, size_t *n);
+/* GET /System/Info/Public: the server's name, version and id. */
+int emby__server_info_read(emby_client *c, emby_server_info *out);
+
+/* The same through c->shared (shared.c): read once per emby_shared, under
+ * its mutex; a failed read is not kept. */
+int emby__shared_server_info(emby_client *c, emby_server_info *out);
+int emby__shared_playing(emby_client *c, char ***ids, size_t *n);
 
 static inline void emby__progress(emby_client *c, const char *phase, size_t done, size_t total)
 {

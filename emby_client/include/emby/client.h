@@ -14,6 +14,26 @@
 extern "C" {
 #endif
 
+/* Answers that the clients of one run share (SVC-01). A household's pairs
+ * talk to the same two servers with the same credentials, so the server part
+ * of emby_probe (GET /System/Info/Public) and the list of sessions behind
+ * emby_playing (GET /Sessions) are read once, by the first client that needs
+ * them, and served from here to every client created with the same object.
+ * Each client still asks for its own user (GET /Users/{uid}) and keeps only
+ * its own user's sessions.
+ *
+ * Give one object only to clients of one server (base_url) with one set of
+ * credentials: what /Sessions lists depends on the token. A client with
+ * another base_url than the first one reads for itself. The answers are never
+ * refreshed: /Sessions says who plays what now (APPLY-01), so an object
+ * serves one run and the next run makes a new one. A failed read is not kept
+ * (the next client reads again). Thread-safe (reads are made under its
+ * mutex, so concurrent clients wait for one read). Owned by the caller, who
+ * frees it after the last client that uses it. */
+typedef struct emby_shared emby_shared;
+int emby_shared_new(emby_shared **out);
+void emby_shared_free(emby_shared *s);
+
 typedef struct emby_options {
 	const char *base_url; /* http(s)://host[:port][/prefix]; "/emby" or a proxy prefix kept */
 	const char *user_id;  /* required unless username is set */
@@ -46,12 +66,15 @@ typedef struct emby_options {
 	void (*on_response)(void *ud, const char *method, const char *path_query, long status,
 			    const char *body, size_t len);
 	void *on_response_ud;
+	/* Borrowed: probe and /Sessions answers shared with the other clients
+	 * of this run (emby_shared above). NULL: this client reads its own. */
+	emby_shared *shared;
 } emby_options;
 
 #define EMBY_OPTIONS_INIT                                                                         \
 	{                                                                                         \
 		NULL, NULL, NULL, NULL, NULL, NULL, NULL, 10000, 60000, false, NULL, 500, 3, 500, \
-		    30000, 4, (size_t)64 << 20, NULL, 0, NULL, NULL, NULL, NULL                   \
+		    30000, 4, (size_t)64 << 20, NULL, 0, NULL, NULL, NULL, NULL, NULL             \
 	}
 
 typedef struct emby_client emby_client;
@@ -81,8 +104,9 @@ typedef struct emby_server_info {
 	char user_name[128];
 } emby_server_info;
 
-/* /System/Info/Public, then AuthenticateByName when a username is set and no
- * token, then /Users/{uid}. CWP_EAUTH for a wrong token or user. */
+/* /System/Info/Public (once per emby_shared), then AuthenticateByName when a
+ * username is set and no token, then /Users/{uid}. CWP_EAUTH for a wrong
+ * token or user. */
 int emby_probe(emby_client *c, emby_server_info *out);
 
 /* READ-01..05: the user's resumable Movie/Episode items (per library when
@@ -129,8 +153,9 @@ emby_resolve_status_name(emby_resolve_status s); /* "resolved", "not_found", "am
 int emby_read_states(emby_client *c, const char *const *item_ids, size_t n,
 		     cwp_target_state *states, bool *found);
 
-/* APPLY-01: item ids this user is playing now (one GET /Sessions). *ids is
- * an array of *n strings; free with emby_strv_free. */
+/* APPLY-01: item ids this user is playing now (one GET /Sessions, or the
+ * answer held by the client's emby_shared). *ids is an array of *n strings;
+ * free with emby_strv_free. */
 int emby_playing(emby_client *c, char ***ids, size_t *n);
 void emby_strv_free(char **v, size_t n);
 
