@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,20 @@
 
 /* ---- stop requests: SIGINT/SIGTERM or cwp__service_stop ---- */
 
-static volatile sig_atomic_t stop_flag;
-static int stop_pipe[2] = {-1, -1};
+/* Lock-free atomics: safe in a signal handler (C11 7.14.1.1) and between
+ * the thread that calls cwp__service_stop and the service's own (a
+ * ThreadSanitizer run of the --every tests saw the plain int race). */
+static atomic_int stop_flag;
+static atomic_int stop_rd = -1, stop_wr = -1;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
-	if (stop_pipe[1] >= 0) {
+	atomic_store(&stop_flag, 1);
+	int w = atomic_load(&stop_wr);
+	if (w >= 0) {
 		int saved = errno;
-		(void)!write(stop_pipe[1], "x", 1);
+		(void)!write(w, "x", 1);
 		errno = saved;
 	}
 }
@@ -54,15 +59,15 @@ static int64_t mono_ms(void)
 /* Wait until deadline (mono ms; < 0 = forever) or a stop. true = stop. */
 static bool wait_stop(int64_t deadline)
 {
-	while (!stop_flag) {
+	while (!atomic_load(&stop_flag)) {
 		int64_t left = deadline < 0 ? -1 : deadline - mono_ms();
 		if (deadline >= 0 && left <= 0)
 			return false;
-		struct pollfd p = {stop_pipe[0], POLLIN, 0};
+		struct pollfd p = {atomic_load(&stop_rd), POLLIN, 0};
 		int n = poll(&p, 1, left < 0 || left > 60000 ? 60000 : (int)left);
 		if (n > 0) {
 			char b[16];
-			(void)!read(stop_pipe[0], b, sizeof b);
+			(void)!read(p.fd, b, sizeof b);
 		}
 	}
 	return true;
@@ -398,7 +403,7 @@ static int serve(service *s)
 		return CWP_EXIT_USAGE;
 	}
 	int rc = 0;
-	for (long run = 1; !stop_flag; run++) {
+	for (long run = 1; !atomic_load(&stop_flag); run++) {
 		int64_t t0 = mono_ms();
 		pthread_mutex_lock(&s->run_mu);
 		run_all(s, false, NULL);
@@ -432,17 +437,20 @@ int cwp__service_main(const cwp__service_opts *o)
 	s->sink.print = o->verbosity >= 0;
 	pthread_mutex_init(&s->run_mu, NULL);
 	pthread_mutex_init(&s->st_mu, NULL);
-	stop_flag = 0;
+	atomic_store(&stop_flag, 0);
 	int rc = CWP_EXIT_USAGE;
+	int fds[2] = {-1, -1};
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	if (pipe(stop_pipe) != 0 || fcntl(stop_pipe[0], F_SETFL, O_NONBLOCK) != 0 ||
-	    fcntl(stop_pipe[1], F_SETFL, O_NONBLOCK) != 0) {
+	if (pipe(fds) != 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(fds[1], F_SETFL, O_NONBLOCK) != 0) {
 		fprintf(o->err, "cwprogress sync: cannot create a pipe: %s\n", strerror(errno));
 		goto done;
 	}
+	atomic_store(&stop_rd, fds[0]);
+	atomic_store(&stop_wr, fds[1]);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	char err[1024];
@@ -456,12 +464,12 @@ int cwp__service_main(const cwp__service_opts *o)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 done:
-	if (stop_pipe[0] >= 0) {
-		int r = stop_pipe[0], w = stop_pipe[1];
-		stop_pipe[0] = stop_pipe[1] = -1;
-		close(r);
-		close(w);
-	}
+	atomic_store(&stop_wr, -1);
+	atomic_store(&stop_rd, -1);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 	cwp__creds_free(&s->creds[0]);
 	cwp__creds_free(&s->creds[1]);
 	cwp__household_free(&s->hh);
