@@ -237,58 +237,53 @@ static long merge_userdata(cJSON *dst, const cJSON *src, const char **why)
 	return bad;
 }
 
-int cwp__rec_store_add(cwp__rec_store *s, const cJSON *row, const char *library, bool listed,
-		       cwp__rec_added *what, const char **why, size_t *idx)
+/* A row of an item already in the store: the fields it lacks, its UserData
+ * merged, listed from where. */
+static int store_merge(cwp__rec_store *s, cwp__rec_item *e, const cJSON *row, const char *library,
+		       bool listed, cwp__rec_added *what, const char **why)
 {
-	*why = NULL;
-	*what = CWP__REC_REJECTED;
-	const char *problem = cwp__rec_item_problem(row);
-	if (problem) {
-		*why = problem;
-		return CWP_OK;
-	}
-	const char *id = cJSON_GetObjectItemCaseSensitive(row, "Id")->valuestring;
 	const cJSON *ud = cJSON_GetObjectItemCaseSensitive(row, "UserData");
-	size_t at;
-	if (cwp__strmap_get(&s->ids, id, &at)) {
-		cwp__rec_item *e = &s->v[at];
-		const cJSON *c;
-		cJSON_ArrayForEach(c, row)
-		{
-			if (!strcmp(c->string, "UserData") ||
-			    cJSON_GetObjectItemCaseSensitive(e->obj, c->string))
-				continue;
-			cJSON *d = cJSON_Duplicate(c, 1);
-			if (!d || !cJSON_AddItemToObject(e->obj, c->string, d)) {
-				cJSON_Delete(d);
-				return CWP_ENOMEM;
-			}
-		}
-		*what = CWP__REC_MERGED;
-		if (cJSON_IsObject(ud)) {
-			if (!e->ud && !(e->ud = cJSON_CreateObject()))
-				return CWP_ENOMEM;
-			long bad = merge_userdata(e->ud, ud, why);
-			if (bad < 0)
-				return CWP_ENOMEM;
-			if (bad > 0) {
-				s->dropped_userdata += (size_t)bad;
-				*what = CWP__REC_UD_TRIMMED;
-			}
-		}
-		if (listed && e->listed &&
-		    ((library == NULL) != (e->library == NULL) ||
-		     (library && strcmp(library, e->library) != 0))) {
-			*why = "listed by two libraries";
-			*what = CWP__REC_LIB_CONFLICT;
-		}
-		e->listed = e->listed || listed;
-		if (library && !e->library && !(e->library = strdup(library)))
+	const cJSON *c;
+	cJSON_ArrayForEach(c, row)
+	{
+		if (!strcmp(c->string, "UserData") ||
+		    cJSON_GetObjectItemCaseSensitive(e->obj, c->string))
+			continue;
+		cJSON *d = cJSON_Duplicate(c, 1);
+		if (!d || !cJSON_AddItemToObject(e->obj, c->string, d)) {
+			cJSON_Delete(d);
 			return CWP_ENOMEM;
-		if (idx)
-			*idx = at;
-		return CWP_OK;
+		}
 	}
+	*what = CWP__REC_MERGED;
+	if (cJSON_IsObject(ud)) {
+		if (!e->ud && !(e->ud = cJSON_CreateObject()))
+			return CWP_ENOMEM;
+		long bad = merge_userdata(e->ud, ud, why);
+		if (bad < 0)
+			return CWP_ENOMEM;
+		if (bad > 0) {
+			s->dropped_userdata += (size_t)bad;
+			*what = CWP__REC_UD_TRIMMED;
+		}
+	}
+	if (listed && e->listed &&
+	    ((library == NULL) != (e->library == NULL) ||
+	     (library && strcmp(library, e->library) != 0))) {
+		*why = "listed by two libraries";
+		*what = CWP__REC_LIB_CONFLICT;
+	}
+	e->listed = e->listed || listed;
+	if (library && !e->library && !(e->library = strdup(library)))
+		return CWP_ENOMEM;
+	return CWP_OK;
+}
+
+/* A row of a new item, appended as s->v[s->n]. */
+static int store_append(cwp__rec_store *s, const char *id, const cJSON *row, const char *library,
+			bool listed, cwp__rec_added *what, const char **why)
+{
+	const cJSON *ud = cJSON_GetObjectItemCaseSensitive(row, "UserData");
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
 		cwp__rec_item *v = realloc(s->v, cap * sizeof(*v));
@@ -333,10 +328,28 @@ int cwp__rec_store_add(cwp__rec_store *s, const cJSON *row, const char *library,
 		free(e->library);
 		return CWP_ENOMEM;
 	}
-	if (idx)
-		*idx = s->n;
 	s->n++;
 	return CWP_OK;
+}
+
+int cwp__rec_store_add(cwp__rec_store *s, const cJSON *row, const char *library, bool listed,
+		       cwp__rec_added *what, const char **why, size_t *idx)
+{
+	*why = NULL;
+	*what = CWP__REC_REJECTED;
+	const char *problem = cwp__rec_item_problem(row);
+	if (problem) {
+		*why = problem;
+		return CWP_OK;
+	}
+	const char *id = cJSON_GetObjectItemCaseSensitive(row, "Id")->valuestring;
+	size_t at;
+	bool had = cwp__strmap_get(&s->ids, id, &at);
+	int rc = had ? store_merge(s, &s->v[at], row, library, listed, what, why)
+		     : store_append(s, id, row, library, listed, what, why);
+	if (rc == CWP_OK && idx)
+		*idx = had ? at : s->n - 1;
+	return rc;
 }
 
 static bool set_member(cJSON *obj, const char *key, cJSON *v)
