@@ -14,6 +14,7 @@ if(TARGET mock_emby AND TARGET emby_client)
       record_whole_library_plans_identical_both_ways
       record_library_selection_roundtrip
       record_limit_keeps_first_n_resumable
+      record_sends_the_clients_own_requests
       record_never_writes_the_token
       record_redacted_holds_none_of_the_values
       record_failed_read_exits_3_and_leaves_nothing

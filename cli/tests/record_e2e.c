@@ -495,6 +495,77 @@ static void record_limit_keeps_first_n_resumable(void **state)
 	rt_done(&t);
 }
 
+/* The GET requests in m's journal ("path?query"), as a JSON array of
+ * strings (tokens are redacted by the journal). */
+static cJSON *gets_of(mock_emby *m)
+{
+	char *j = mock_emby_journal_json(m);
+	assert_non_null(j);
+	cJSON *all = cwp_json_parse_str(j);
+	mock_emby_free(j);
+	assert_non_null(all);
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *e;
+	cJSON_ArrayForEach(e, all)
+	{
+		char line[8192];
+		if (strcmp(e2e_str(e, "method"), "GET") != 0)
+			continue;
+		snprintf(line, sizeof(line), "%s?%s", e2e_str(e, "path"), e2e_str(e, "query"));
+		cJSON_AddItemToArray(out, cJSON_CreateString(line));
+	}
+	cJSON_Delete(all);
+	return out;
+}
+
+static bool holds(const cJSON *list, const char *s)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, list)
+	{
+		if (!strcmp(e->valuestring, s))
+			return true;
+	}
+	return false;
+}
+
+/* Issue 12: record sends the client's own requests, so every request that
+ * reading the server's index makes (probe, the resumable listing's pages,
+ * the series by Ids, per library) is one that record made, byte for byte:
+ * the recording holds exactly what a sync reads, whatever the client asks. */
+static void record_sends_the_clients_own_requests(void **state)
+{
+	(void)state;
+	rt t;
+	rt_init(&t);
+	char fx[512], out[512];
+	src_fixture(fx, sizeof(fx), "mock_emby/fixtures/demo-a");
+	t.orig = start_mock(fx);
+	for (int lib = 0; lib < 2; lib++) {
+		mock_emby_journal_clear(t.orig);
+		char *ix = index_of(&t, t.orig, DEMO_A_USER, DEMO_A_TOKEN, lib ? "3" : NULL);
+		expect_rc(&t, 0);
+		free(ix);
+		cJSON *by_index = gets_of(t.orig);
+		mock_emby_journal_clear(t.orig);
+		in_dir(out, sizeof(out), &t, lib ? "rec-lib" : "rec");
+		record(&t, t.orig, DEMO_A_USER, DEMO_A_TOKEN, out, lib ? "--library" : NULL,
+		       lib ? "3" : NULL, NULL, NULL);
+		expect_rc(&t, 0);
+		cJSON *by_record = gets_of(t.orig);
+		assert_true(cJSON_GetArraySize(by_index) >= 3);
+		const cJSON *e;
+		cJSON_ArrayForEach(e, by_index)
+		{
+			if (!holds(by_record, e->valuestring))
+				fail_msg("index sent %s, record did not", e->valuestring);
+		}
+		cJSON_Delete(by_index);
+		cJSON_Delete(by_record);
+	}
+	rt_done(&t);
+}
+
 /* ---- privacy ---- */
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -991,6 +1062,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(record_whole_library_plans_identical_both_ways),
 	    cmocka_unit_test(record_library_selection_roundtrip),
 	    cmocka_unit_test(record_limit_keeps_first_n_resumable),
+	    cmocka_unit_test(record_sends_the_clients_own_requests),
 	    cmocka_unit_test(record_never_writes_the_token),
 	    cmocka_unit_test(record_redacted_holds_none_of_the_values),
 	    cmocka_unit_test(record_failed_read_exits_3_and_leaves_nothing),
