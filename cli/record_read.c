@@ -73,11 +73,37 @@ static bool has_ids(const char *const *ids)
 	return false;
 }
 
-static int resolve(rec *x, const cwp_record *const *recs, size_t n)
+static int resolve(rec *x, const cwp_record *const *recs, size_t n, emby_resolution **res)
 {
-	emby_resolution *res = NULL;
-	int rc = n ? checked(x, emby_resolve(x->cl, recs, n, &res)) : CWP_OK;
-	emby_resolution_free(res);
+	*res = NULL;
+	return n ? checked(x, emby_resolve(x->cl, recs, n, res)) : CWP_OK;
+}
+
+/* §5: the fresh state of every item the records resolved to (all versions),
+ * as a sync reads it before writing. */
+static int read_states(rec *x, const emby_resolution *res, size_t n)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *const *v;
+		total += emby_resolution_items(res, i, &v);
+	}
+	const char **ids = calloc(total ? total : 1, sizeof(*ids));
+	cwp_target_state *st = calloc(total ? total : 1, sizeof(*st));
+	bool *found = calloc(total ? total : 1, sizeof(*found));
+	int rc = ids && st && found ? CWP_OK : oom(x);
+	size_t k = 0;
+	for (size_t i = 0; i < n && rc == CWP_OK; i++) {
+		const char *const *v;
+		size_t m = emby_resolution_items(res, i, &v);
+		for (size_t j = 0; j < m; j++)
+			ids[k++] = v[j];
+	}
+	if (rc == CWP_OK && k)
+		rc = checked(x, emby_read_states(x->cl, ids, k, st, found));
+	free(ids);
+	free(st);
+	free(found);
 	return rc;
 }
 
@@ -89,15 +115,12 @@ static int read_lookups(rec *x, const cwp_index *idx)
 	const cwp_record **own = calloc(n ? n : 1, sizeof(*own));
 	const cwp_record **via = calloc(n ? n : 1, sizeof(*via));
 	cwp_record *eps = calloc(n ? n : 1, sizeof(*eps));
-	const char **ids = calloc(n ? n : 1, sizeof(*ids));
-	cwp_target_state *st = calloc(n ? n : 1, sizeof(*st));
-	bool *found = calloc(n ? n : 1, sizeof(*found));
-	int rc = own && via && eps && ids && st && found ? CWP_OK : oom(x);
+	emby_resolution *res_own = NULL, *res_via = NULL;
+	int rc = own && via && eps ? CWP_OK : oom(x);
 	for (size_t i = 0; i < n && rc == CWP_OK; i++) {
 		const cwp_record *r = cwp_index_at(idx, i);
 		if (!kept(x, r))
 			continue;
-		ids[n_own] = r->item_id;
 		own[n_own++] = r;
 		if (r->type != CWP_TYPE_EPISODE || !r->has_season || !r->has_episode ||
 		    !has_ids(r->show_ids))
@@ -109,17 +132,16 @@ static int read_lookups(rec *x, const cwp_index *idx)
 		n_eps++;
 	}
 	if (rc == CWP_OK)
-		rc = resolve(x, own, n_own);
+		rc = resolve(x, own, n_own, &res_own);
 	if (rc == CWP_OK)
-		rc = resolve(x, via, n_eps);
-	if (rc == CWP_OK && n_own)
-		rc = checked(x, emby_read_states(x->cl, ids, n_own, st, found));
+		rc = resolve(x, via, n_eps, &res_via);
+	if (rc == CWP_OK && res_own)
+		rc = read_states(x, res_own, n_own);
+	emby_resolution_free(res_own);
+	emby_resolution_free(res_via);
 	free(own);
 	free(via);
 	free(eps);
-	free(ids);
-	free(st);
-	free(found);
 	return rc;
 }
 
