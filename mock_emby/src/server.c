@@ -703,7 +703,6 @@ int mock_emby_start(mock_emby **out, const mock_emby_options *opts, char *err, s
 					: " (address in use or not local?)");
 		goto fail;
 	}
-	mg_set_request_handler(m->ctx, "/", handler, m);
 	struct mg_server_port sp[4];
 	int np = mg_get_server_ports(m->ctx, 4, sp);
 	if (np < 1) {
@@ -712,6 +711,10 @@ int mock_emby_start(mock_emby **out, const mock_emby_options *opts, char *err, s
 	}
 	m->port = sp[0].port;
 	snprintf(m->url, sizeof m->url, "%s://%s:%d", m->tls ? "https" : "http", host, m->port);
+	/* Handlers read m->url (LocalAddress): register them only once it is
+	 * written, so that civetweb's lock orders the two (ThreadSanitizer saw
+	 * the write race with a worker's read). */
+	mg_set_request_handler(m->ctx, "/", handler, m);
 	*out = m;
 	return 0;
 fail:
