@@ -30,7 +30,8 @@ if(TARGET mock_emby AND TARGET emby_client)
       webhook_every_event_kind_syncs_its_item
       webhook_wrong_secret_401_nothing_written
       webhook_burst_for_one_item_a_handful_of_syncs
-      webhook_failed_write_loses_nothing_next_event_writes)
+      webhook_failed_write_loses_nothing_next_event_writes
+      webhook_faults_lose_nothing_then_next_event_writes)
   target_compile_definitions(e2e_service_webhook PRIVATE CWP_HAVE_MOCK=1)
   target_include_directories(e2e_service_webhook PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 endif()

@@ -203,11 +203,80 @@ static void webhook_failed_write_loses_nothing_next_event_writes(void **state)
 	env_stop(&e);
 }
 
+/* The fault matrix's invariants for webhook-driven syncs, a fault of each
+ * phase a one-item sync goes through: while the fault lasts the destination
+ * keeps its position or gets the new one (a dropped answer may have landed),
+ * never a clear and never anything else, and the previous state is journaled
+ * before any write; once the fault is gone, the next notification writes. */
+static void webhook_faults_lose_nothing_then_next_event_writes(void **state)
+{
+	(void)state;
+	static const struct {
+		int side; /* 0: the source mock, 1: the destination's */
+		const char *fault;
+	} cases[] = {
+	    {1, "{\"method\": \"POST\", \"route\": \"/Users/*/Items/*/UserData\", "
+		"\"kind\": \"drop\"}"},
+	    {1, "{\"method\": \"POST\", \"route\": \"/Users/*/Items/*/UserData\", "
+		"\"kind\": \"status\", \"status\": 503}"},
+	    {1, "{\"method\": \"GET\", \"route\": \"/Users/*/Items\", \"kind\": "
+		"\"status\", \"status\": 503}"},
+	    {1, "{\"method\": \"GET\", \"route\": \"/Users/*/Items\", \"kind\": "
+		"\"invalid_json\"}"},
+	    {1, "{\"method\": \"GET\", \"route\": \"/Sessions\", \"kind\": \"status\", "
+		"\"status\": 500}"},
+	    {0, "{\"method\": \"GET\", \"route\": \"/Users/*/Items\", \"kind\": "
+		"\"status\", \"status\": 503}"},
+	    {0, "{\"method\": \"GET\", \"route\": \"/Users/*/Items\", \"kind\": "
+		"\"truncate\"}"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		env e;
+		env_start(&e, "[{\"source\": \"alice\", \"destination\": \"alice\"}]", true);
+		svc_run r;
+		int port = webhook_service(&r, &e);
+		add_target(&e, port, WH_SECRET, "json");
+		int64_t before = dst_ticks(&e);
+		char faults[512];
+		snprintf(faults, sizeof faults, "[%s]", cases[i].fault);
+		assert_int_equal(mock_emby_add_faults(cases[i].side ? e.b : e.a, faults), 0);
+		assert_int_equal_dec(
+		    player(e.a, A_INTER, "stop", "{\"position_ticks\": 43000000000}"), 200);
+		if (wait_log(&e, "webhook sync", 1, 10000) < 1)
+			fail_msg("case %zu (%s): no webhook sync logged", i, cases[i].fault);
+		int64_t now = dst_ticks(&e);
+		if (now != before && now != 43000000000LL)
+			fail_msg("case %zu (%s): destination at %lld, neither its old %lld nor "
+				 "the new position",
+				 i, cases[i].fault, (long long)now, (long long)before);
+		char *jr = slurp(e.journal);
+		if (now != before && (!jr || !strstr(jr, B_INTER)))
+			fail_msg("case %zu: written without its previous state journaled", i);
+		free(jr);
+		mock_emby_clear_faults(cases[i].side ? e.b : e.a);
+		assert_int_equal_dec(
+		    player(e.a, A_INTER, "stop", "{\"position_ticks\": 44000000000}"), 200);
+		int64_t t0 = now_ms();
+		while (dst_ticks(&e) != 44000000000LL && now_ms() - t0 < 10000 * scale()) {
+			struct timespec ts = {0,
+					      2 * 1000000L}; /* polling the mock, with a deadline */
+			nanosleep(&ts, NULL);
+		}
+		if (dst_ticks(&e) != 44000000000LL)
+			fail_msg("case %zu (%s): the next event did not write (at %lld)", i,
+				 cases[i].fault, (long long)dst_ticks(&e));
+		cwp__service_stop();
+		assert_int_equal_dec(svc_join(&r), 0);
+		env_stop(&e);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(webhook_stop_syncs_that_one_item),
     cmocka_unit_test(webhook_every_event_kind_syncs_its_item),
     cmocka_unit_test(webhook_wrong_secret_401_nothing_written),
     cmocka_unit_test(webhook_burst_for_one_item_a_handful_of_syncs),
     cmocka_unit_test(webhook_failed_write_loses_nothing_next_event_writes),
+    cmocka_unit_test(webhook_faults_lose_nothing_then_next_event_writes),
 };
 CWP_TEST_MAIN(tests)
