@@ -159,6 +159,8 @@ static int run_engine(cwp_sync_result **out, const cwp__sync_opts *o,
 int cwp__sync_pair(cwp_sync_result **out, const cwp__sync_opts *o, char *err, size_t errsz)
 {
 	*out = NULL;
+	if (errsz)
+		err[0] = '\0'; /* read (redacted) on the way out, also when nothing failed */
 	emby_client *cl[2] = {NULL, NULL};
 	cwp_sync_provider prov[2];
 	cwp__bar bars[2];

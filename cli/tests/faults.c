@@ -809,7 +809,7 @@ static void run_cell(void **state)
 		if (c->warning && sum->warnings < 1)
 			fail_msg("%s: the failed lookup was not warned about", c->id);
 		/* what the clean run cleared stays as it was */
-		const char *cleared[16];
+		const char *cleared[16] = {0};
 		size_t n = 0;
 		const char *ids[256];
 		size_t ni = item_ids(pre[1], CAL.final[1], ids, 256);
