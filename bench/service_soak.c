@@ -11,13 +11,13 @@
  *   build/dev/bin/service_soak 5000 */
 #define _GNU_SOURCE
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_mem.h"
 #include "mock_emby/mock_emby.h"
 #include "service.h"
 
@@ -25,29 +25,6 @@ static long runs_target = 2000;
 static long runs_seen;
 static mock_emby *mocks[2]; /* their request journals are emptied every run */
 static long rss_at[3] = {-1, -1, -1}, heap_at[3] = {-1, -1, -1};
-
-static long rss_kib(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kib = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6)) {
-			char *end = NULL;
-			long v = strtol(line + 6, &end, 10);
-			if (end != line + 6)
-				kib = v;
-		}
-	if (f)
-		fclose(f);
-	return kib;
-}
-
-static long heap_kib(void)
-{
-	struct mallinfo2 mi = mallinfo2();
-	return (long)(mi.uordblks / 1024);
-}
 
 /* The service's stderr: count "run:" lines, sample at the marks. */
 static ssize_t log_write(void *c, const char *buf, size_t n)
@@ -65,8 +42,8 @@ static ssize_t log_write(void *c, const char *buf, size_t n)
 			: runs_seen == runs_target     ? 2
 						       : -1;
 		if (k >= 0) {
-			rss_at[k] = rss_kib();
-			heap_at[k] = heap_kib();
+			rss_at[k] = bench_rss_kib();
+			heap_at[k] = bench_heap_kib();
 		}
 	}
 	return (ssize_t)n;

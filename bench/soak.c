@@ -23,7 +23,6 @@
  * Exit 0 when every round held every invariant and memory stayed flat. */
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +37,7 @@
 
 #include "cwp/sync.h"
 #include "emby/provider.h"
+#include "bench_mem.h"
 #include "mock_emby/mock_emby.h"
 
 #ifndef CWP_SOURCE_DIR
@@ -69,31 +69,6 @@ static void sleep_ms(long ms)
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
-}
-
-static long rss_kib(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kib = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6)) {
-			char *end = NULL;
-			long v = strtol(line + 6, &end, 10);
-			if (end != line + 6)
-				kib = v;
-		}
-	if (f)
-		fclose(f);
-	return kib;
-}
-
-/* Bytes the allocator has handed out and not got back (all arenas): flat
- * when nothing leaks, whatever the RSS does through fragmentation. */
-static long heap_kib(void)
-{
-	struct mallinfo2 mi = mallinfo2();
-	return (long)(mi.uordblks / 1024);
 }
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -539,8 +514,8 @@ int main(int argc, char **argv)
 	w.final = userdata(w.dst, DST_USER);
 
 	double t0 = now_s(), warm_until = t0 + seconds / 10, half = t0 + seconds / 2;
-	long rss_warm = -1, rss_mid = -1, rss_end = -1, rss_first = rss_kib();
-	long heap_warm = heap_kib();
+	long rss_warm = -1, rss_mid = -1, rss_end = -1, rss_first = bench_rss_kib();
+	long heap_warm = bench_heap_kib();
 	unsigned round = 0;
 	while (now_s() - t0 < seconds) {
 		round++;
@@ -581,24 +556,24 @@ int main(int argc, char **argv)
 
 		double t = now_s();
 		if (rss_warm < 0 && t >= warm_until) {
-			rss_warm = rss_kib();
-			heap_warm = heap_kib();
+			rss_warm = bench_rss_kib();
+			heap_warm = bench_heap_kib();
 			printf("soak: after warm-up (%.0f s, %zu rounds): RSS %ld KiB, heap in use "
 			       "%ld KiB\n",
 			       t - t0, S.rounds, rss_warm, heap_warm);
 		} else if (rss_mid < 0 && t >= half) {
-			rss_mid = rss_kib();
+			rss_mid = bench_rss_kib();
 			printf("soak: middle (%.0f s, %zu rounds): RSS %ld KiB, heap in use %ld "
 			       "KiB\n",
-			       t - t0, S.rounds, rss_mid, heap_kib());
+			       t - t0, S.rounds, rss_mid, bench_heap_kib());
 		}
 		fflush(stdout);
 	}
-	rss_end = rss_kib();
+	rss_end = bench_rss_kib();
 	double took = now_s() - t0;
 	if (rss_warm < 0)
 		rss_warm = rss_first;
-	long heap_end = heap_kib();
+	long heap_end = bench_heap_kib();
 	printf("soak: end (%.0f s, %zu rounds): RSS %ld KiB, heap in use %ld KiB\n", took, S.rounds,
 	       rss_end, heap_end);
 	printf("soak: seed %lu, %zu rounds, %zu runs (exit 0: %zu, 1: %zu, 2: %zu, 3: %zu), "
