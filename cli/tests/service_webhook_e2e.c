@@ -12,6 +12,16 @@
 
 #include <curl/curl.h>
 
+/* Poll the destination mock until alice's Interstellar holds `want` or ms
+ * (stretched by CWP_TIME_SCALE) have passed since t0; the caller asserts. */
+static void wait_dst_ticks(env *e, int64_t want, int64_t t0, int ms)
+{
+	while (dst_ticks(e) != want && now_ms() - t0 < (int64_t)ms * scale()) {
+		struct timespec ts = {0, 1000000L}; /* polling the mock, with a deadline */
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void webhook_stop_syncs_that_one_item(void **state)
 {
 	(void)state;
@@ -56,10 +66,7 @@ static void webhook_stop_syncs_that_one_item(void **state)
 	int64_t t0 = now_ms();
 	assert_int_equal_dec(player(e.a, A_INTER, "stop", "{\"position_ticks\": 42000000000}"),
 			     200);
-	while (dst_ticks(&e) != 42000000000LL && now_ms() - t0 < 5000 * scale()) {
-		struct timespec ts = {0, 1000000L}; /* polling the mock, with a deadline */
-		nanosleep(&ts, NULL);
-	}
+	wait_dst_ticks(&e, 42000000000LL, t0, 5000);
 	int64_t latency = now_ms() - t0;
 	assert_int_equal_dec(dst_ticks(&e), 42000000000LL);
 	fprintf(stderr, "webhook-to-write latency: %lld ms\n", (long long)latency);
@@ -151,10 +158,7 @@ static void webhook_burst_for_one_item_a_handful_of_syncs(void **state)
 	 * minute apart, above delta_seconds, so a sync that saw an earlier
 	 * pause is always followed by one that writes the last). */
 	int64_t last = 30000000000LL + 99LL * 600000000;
-	while (dst_ticks(&e) != last && now_ms() - t0 < 5000 * scale()) {
-		struct timespec ts = {0, 2 * 1000000L}; /* polling the mock, with a deadline */
-		nanosleep(&ts, NULL);
-	}
+	wait_dst_ticks(&e, last, t0, 5000);
 	assert_int_equal_dec(dst_ticks(&e), last);
 	cwp__service_stop();
 	assert_int_equal_dec(svc_join(&r), 0);
@@ -193,10 +197,7 @@ static void webhook_failed_write_loses_nothing_next_event_writes(void **state)
 	assert_int_equal_dec(player(e.a, A_INTER, "stop", "{\"position_ticks\": 44000000000}"),
 			     200);
 	int64_t t0 = now_ms();
-	while (dst_ticks(&e) != 44000000000LL && now_ms() - t0 < 5000 * scale()) {
-		struct timespec ts = {0, 2 * 1000000L}; /* polling the mock, with a deadline */
-		nanosleep(&ts, NULL);
-	}
+	wait_dst_ticks(&e, 44000000000LL, t0, 5000);
 	assert_int_equal_dec(dst_ticks(&e), 44000000000LL);
 	cwp__service_stop();
 	assert_int_equal_dec(svc_join(&r), 0);
@@ -257,11 +258,7 @@ static void webhook_faults_lose_nothing_then_next_event_writes(void **state)
 		assert_int_equal_dec(
 		    player(e.a, A_INTER, "stop", "{\"position_ticks\": 44000000000}"), 200);
 		int64_t t0 = now_ms();
-		while (dst_ticks(&e) != 44000000000LL && now_ms() - t0 < 10000 * scale()) {
-			struct timespec ts = {0,
-					      2 * 1000000L}; /* polling the mock, with a deadline */
-			nanosleep(&ts, NULL);
-		}
+		wait_dst_ticks(&e, 44000000000LL, t0, 10000);
 		if (dst_ticks(&e) != 44000000000LL)
 			fail_msg("case %zu (%s): the next event did not write (at %lld)", i,
 				 cases[i].fault, (long long)dst_ticks(&e));
